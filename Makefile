@@ -1,0 +1,38 @@
+# uptake — `make demo` and `make test` work on a fresh machine (Python >= 3.11, Java 17 for Spark).
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+EXTRAS ?= dev,spark
+
+.PHONY: install demo test lint bench bench-full clean
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PY) -c 'import sys; assert sys.version_info >= (3, 11), "uptake needs Python >= 3.11"'
+	test -d $(VENV) || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade "pip>=24"
+	$(BIN)/python -m pip install -q -c constraints.txt -e ".[$(EXTRAS)]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	$(BIN)/uptake demo demo --size small --force
+	$(BIN)/uptake -w demo report
+
+test: install
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy
+
+bench: install
+	$(BIN)/python -m benchmarks.kpis --sizes 1000000,10000000
+
+bench-full: install
+	$(BIN)/python -m benchmarks.kpis --sizes 1000000,10000000,100000000
+
+clean:
+	rm -rf $(VENV) demo bench-data test-output .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,119 @@
+"""Every metric kind: the tagged union of specs, parsing with clear errors, and descriptions."""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import operator
+from collections.abc import Mapping
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+from uptake.errors import SpecError
+from uptake.metrics.spec import MetricSpec
+from uptake.metrics.trends import Trend
+
+# One line per metric module; keep sorted by kind.
+SPECS: tuple[type[MetricSpec], ...] = (
+    Trend,
+)
+
+_BY_KIND: dict[str, type[MetricSpec]] = {
+    spec.model_fields["kind"].default: spec for spec in SPECS
+}
+_UNION = functools.reduce(operator.or_, SPECS)
+_ADAPTER: TypeAdapter[Any] = TypeAdapter(
+    Annotated[_UNION, Field(discriminator="kind")] if len(SPECS) > 1 else _UNION
+)
+
+
+def kinds() -> list[str]:
+    """All metric kinds, sorted."""
+    return sorted(_BY_KIND)
+
+
+def _where(loc: tuple[int | str, ...]) -> str:
+    # Drop the union tag pydantic puts first ("trend.measure" -> "measure").
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in _BY_KIND:
+        parts = parts[1:]
+    return ".".join(parts) or "(spec)"
+
+
+def parse_spec(data: Mapping[str, Any] | MetricSpec) -> MetricSpec:
+    """Validate a JSON-like spec into its metric model; SpecError names every problem."""
+    if isinstance(data, MetricSpec):
+        return data
+    if not isinstance(data, Mapping):
+        raise SpecError("a metric spec must be a JSON object with a `kind`")
+    kind = data.get("kind")
+    if kind not in _BY_KIND:
+        raise SpecError(f"unknown metric kind {kind!r}; known kinds: {', '.join(kinds())}")
+    try:
+        spec = _ADAPTER.validate_python(dict(data))
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{_where(e['loc'])}: {e['msg']}" for e in exc.errors(include_url=False)
+        )
+        raise SpecError(f"invalid {kind} spec: {problems}") from None
+    assert isinstance(spec, MetricSpec)
+    return spec
+
+
+class Parameter(BaseModel):
+    """One parameter of a metric kind."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    type: str
+    default: Any
+    description: str
+
+
+class MetricInfo(BaseModel):
+    """A metric kind as `uptake metrics` and `GET /api/.../metrics` show it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: str
+    title: str
+    definition: str
+    parameters: list[Parameter]
+
+
+def _type_name(annotation: Any) -> str:
+    text = getattr(annotation, "__name__", None) or repr(annotation)
+    return text.replace("typing.", "").replace("datetime.", "")
+
+
+def describe() -> list[MetricInfo]:
+    """Every metric kind with its definition and parameters, sorted by kind."""
+    out = []
+    for kind in kinds():
+        spec = _BY_KIND[kind]
+        params = []
+        for name, field in spec.model_fields.items():
+            if name == "kind":
+                continue
+            default = field.get_default(call_default_factory=False)
+            if field.default_factory is not None:
+                default = "(see description)"
+            params.append(
+                Parameter(
+                    name=field.alias or name,
+                    type=_type_name(field.annotation),
+                    default=default,
+                    description=field.description or "",
+                )
+            )
+        out.append(
+            MetricInfo(
+                kind=kind,
+                title=spec.title,
+                definition=inspect.cleandoc(spec.__doc__ or ""),
+                parameters=params,
+            )
+        )
+    return out

@@ -1,0 +1,123 @@
+"""Which events a metric reads: names and glob patterns, the workspace's activity definition,
+and the activity rows (entity, day, event, n) read from the rollup when the question allows."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import ibis
+import ibis.expr.types as ir
+
+from uptake.definitions import Definitions, EventSelector, Filter
+from uptake.metrics.filters import apply_event_filters, entity_filters, event_filters
+from uptake.metrics.tables import Tables
+
+_GLOB = re.compile(r"[*?]")
+
+
+def is_pattern(name: str) -> bool:
+    """True when `name` holds a glob wildcard (`*` or `?`)."""
+    return bool(_GLOB.search(name))
+
+
+def glob_regex(pattern: str) -> str:
+    """An anchored regular expression for a glob: `*` any run, `?` one character."""
+    out = []
+    for ch in pattern:
+        out.append(".*" if ch == "*" else "." if ch == "?" else re.escape(ch))
+    return "^" + "".join(out) + "$"
+
+
+def names_predicate(event: ir.StringValue, names: list[str]) -> ir.BooleanValue:
+    """`event` matches one of the names or glob patterns."""
+    exact = [n for n in names if not is_pattern(n)]
+    parts: list[ir.BooleanValue] = []
+    if exact:
+        parts.append(event.isin(exact))
+    parts.extend(event.re_search(glob_regex(p)) for p in names if is_pattern(p))
+    if any(p == "*" for p in names):
+        return ibis.literal(True)
+    return ibis.or_(*parts)
+
+
+def activity_predicate(event: ir.StringValue, definitions: Definitions) -> ir.BooleanValue:
+    """`event` counts as activity: it matches the activity events and none of the excluded."""
+    keep = names_predicate(event, definitions.activity.events)
+    if definitions.activity.exclude:
+        keep = keep & ~names_predicate(event, definitions.activity.exclude)
+    return keep
+
+
+def selector_predicate(
+    event: ir.StringValue, selector: EventSelector | None, definitions: Definitions
+) -> ir.BooleanValue:
+    """Name predicate of a selector (None: activity). Property conditions are separate."""
+    if selector is None:
+        return activity_predicate(event, definitions)
+    return names_predicate(event, selector.events)
+
+
+def needs_raw_events(selector: EventSelector | None, filters: list[Filter]) -> bool:
+    """True when event properties are involved, which the rollups do not keep."""
+    if selector is not None and selector.where:
+        return True
+    return any(f.key is not None for f in event_filters(filters))
+
+
+def raw_events(
+    tables: Tables,
+    selector: EventSelector | None,
+    filters: list[Filter],
+    date_from: dt.date | None,
+    date_to: dt.date | None,
+) -> ibis.Table:
+    """Raw events chosen by the selector, in [date_from, date_to] (None: unbounded), passing
+    every filter (event, user and account)."""
+    ev = tables.events
+    preds = [selector_predicate(ev.event, selector, tables.definitions)]
+    if date_from is not None:
+        preds.append(ev.timestamp >= ibis.timestamp(date_from.isoformat()))
+    if date_to is not None:
+        end = date_to + dt.timedelta(days=1)
+        preds.append(ev.timestamp < ibis.timestamp(end.isoformat()))
+    ev = ev.filter(*preds)
+    where = list(selector.where) if selector is not None else []
+    ev = apply_event_filters(ev, where + event_filters(filters))
+    return entity_filters(ev, filters, tables)
+
+
+def activity_rows(
+    tables: Tables,
+    unit: str,
+    selector: EventSelector | None,
+    filters: list[Filter],
+    date_from: dt.date | None,
+    date_to: dt.date | None,
+) -> ibis.Table:
+    """Rows (entity, user_id, account_id, day, event, n): how often each user or account did
+    each chosen event each UTC day in [date_from, date_to] (None: unbounded).
+
+    Reads the `daily` rollup unless event properties are needed. With unit='account', events
+    with no account are left out.
+    """
+    if needs_raw_events(selector, filters):
+        ev = raw_events(tables, selector, filters, date_from, date_to)
+        rows = ev.group_by(
+            day=ev.timestamp.date(), user_id=ev.user_id, account_id=ev.account_id, event=ev.event
+        ).agg(n=ev.count())
+    else:
+        d = tables.daily
+        preds = [selector_predicate(d.event, selector, tables.definitions)]
+        if date_from is not None:
+            preds.append(d.day >= ibis.date(date_from.isoformat()))
+        if date_to is not None:
+            preds.append(d.day <= ibis.date(date_to.isoformat()))
+        d = d.filter(*preds)
+        d = apply_event_filters(d, event_filters(filters))
+        rows = entity_filters(d, filters, tables)
+    entity = rows.user_id if unit == "user" else rows.account_id
+    rows = rows.mutate(entity=entity)
+    if unit == "account":
+        rows = rows.filter(rows.entity.notnull())
+    return rows.select("entity", "user_id", "account_id", "day", "event", "n")

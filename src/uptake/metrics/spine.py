@@ -1,0 +1,42 @@
+"""Period spines: one row per period of the range, so empty periods show as zeros."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import ibis
+
+from uptake.metrics.periods import Period, WeekStart, next_period, period_starts
+
+
+def period_spine(
+    date_from: dt.date, date_to: dt.date, period: Period, week_start: WeekStart
+) -> ibis.Table:
+    """Rows (period, period_end, days): each period overlapping the range, its last day inside
+    the range (`period_end`, inclusive) and how many of its days are inside the range."""
+    starts = period_starts(date_from, date_to, period, week_start)
+    ends = [min(next_period(s, period) - dt.timedelta(days=1), date_to) for s in starts]
+    days = [(e - max(s, date_from)).days + 1 for s, e in zip(starts, ends, strict=True)]
+    return ibis.memtable(
+        {"period": starts, "period_end": ends, "days": days},
+        schema={"period": "date", "period_end": "date", "days": "int64"},
+    )
+
+
+def fill_periods(
+    values: ibis.Table, spine: ibis.Table, value_columns: list[str], by: list[str]
+) -> ibis.Table:
+    """Left-join `values` (keyed by period and `by`) onto every period x `by` combination seen,
+    filling missing values with 0, ordered by period then `by`."""
+    frame = spine.select("period")
+    if by:
+        keys = values.select(*by).distinct()
+        frame = frame.cross_join(keys)
+    conds = [frame.period == values.period] + [frame[c] == values[c] for c in by]
+    joined = frame.left_join(values, conds)
+    out = joined.select(
+        joined.period,
+        *[joined[c] for c in by],
+        *[joined[c].fill_null(0).name(c) for c in value_columns],
+    )
+    return out.order_by(["period", *by])
