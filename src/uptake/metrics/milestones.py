@@ -1,0 +1,71 @@
+"""Milestones per user or account: when each first did something, and when each signed up."""
+
+from __future__ import annotations
+
+import ibis
+
+from uptake.definitions import EventSelector, Filter
+from uptake.metrics.filters import compare, entity_filters, event_filters
+from uptake.metrics.selection import needs_raw_events, raw_events, selector_predicate
+from uptake.metrics.tables import Tables
+
+
+def first_times(
+    tables: Tables, unit: str, selector: EventSelector | None, filters: list[Filter]
+) -> ibis.Table:
+    """Rows (entity, first_at): the first time ever (all history) each user or account did one
+    of the chosen events (None: any activity event). Reads `first_seen` unless event
+    properties are involved."""
+    if needs_raw_events(selector, filters):
+        rows = raw_events(tables, selector, filters, None, None)
+        entity = rows.user_id if unit == "user" else rows.account_id
+        rows = rows.mutate(entity=entity, first_at=rows.timestamp)
+    else:
+        fs = tables.first_seen
+        fs = fs.filter(selector_predicate(fs.event, selector, tables.definitions))
+        for f in event_filters(filters):
+            fs = fs.filter(compare(fs.event, f))
+        rows = entity_filters(fs, filters, tables)
+        entity = rows.user_id if unit == "user" else rows.account_id
+        rows = rows.mutate(entity=entity)
+    rows = rows.filter(rows.entity.notnull())
+    return rows.group_by("entity").agg(first_at=rows.first_at.min())
+
+
+def signup_times(tables: Tables, unit: str, filters: list[Filter]) -> ibis.Table:
+    """Rows (entity, signed_up_at): when each user or account started.
+
+    A user's signup is its profile's `created_at`, else its first event of any kind. An
+    account's is its `started_at` (customer since), else `created_at`, else its first event.
+    Users or accounts known only from a profile, with no date and no event, are left out.
+    """
+    first_any = first_times(tables, unit, EventSelector(events=["*"]), [])
+    if unit == "user":
+        profiles = entity_filters(tables.users, filters, tables)
+        dated = profiles.select(entity=profiles.user_id, profile_at=profiles.created_at)
+    else:
+        accounts = tables.accounts
+        accounts = entity_filters(accounts, [f for f in filters if f.namespace == "account"],
+                                  tables)
+        dated = accounts.select(
+            entity=accounts.account_id,
+            profile_at=accounts.started_at.fill_null(accounts.created_at),
+        )
+    # Every entity seen in a profile or in events, with the first date known for it.
+    joined = dated.outer_join(first_any, dated.entity == first_any.entity)
+    out = joined.select(
+        entity=joined.entity.fill_null(joined.entity_right),
+        signed_up_at=joined.profile_at.fill_null(joined.first_at),
+    )
+    if filters:
+        # Entities known only from events must pass the user/account filters too.
+        kept = entity_filters(
+            out.mutate(
+                user_id=out.entity if unit == "user" else ibis.null("string"),
+                account_id=out.entity if unit == "account" else ibis.null("string"),
+            ),
+            [f for f in filters if f.namespace != "event"],
+            tables,
+        )
+        out = kept.select("entity", "signed_up_at")
+    return out.filter(out.signed_up_at.notnull())
