@@ -1,0 +1,58 @@
+"""The root `uptake` command: global options, sub-commands, and one-line errors."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from uptake.cli import init_command, metrics_command, query_command
+from uptake.cli.context import CliContext
+from uptake.errors import UptakeError
+from uptake.settings import Settings
+
+app = typer.Typer(
+    name="uptake",
+    help="Adoption analytics: measure, explain and act on how people adopt software.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    workspace: Annotated[
+        Path, typer.Option("--workspace", "-w", help="Workspace folder.", show_default=True)
+    ] = Path("."),
+    memory_limit: Annotated[
+        str, typer.Option(help="DuckDB memory limit, e.g. 4GB.", show_default=True)
+    ] = "4GB",
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
+) -> None:
+    """Global options."""
+    ctx.obj = CliContext(
+        workspace=workspace,
+        settings=Settings(memory_limit=memory_limit, progress=not quiet),
+        quiet=quiet,
+    )
+
+
+app.command("init")(init_command.init)
+app.command("query")(query_command.query)
+app.command("explain")(query_command.explain)
+app.command("metrics")(metrics_command.metrics)
+# Commands added by later modules register below this line.
+
+
+def main() -> None:
+    """Entry point: our own errors become one clear line on stderr and exit code 1."""
+    try:
+        app()
+    except UptakeError as exc:
+        Console(stderr=True).print(f"[bold red]error:[/bold red] {exc}", highlight=False)
+        sys.exit(1)

@@ -1,0 +1,54 @@
+"""Rendering a Result for the terminal: a Rich table, JSON or CSV."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any, Literal
+
+from rich.console import Console
+from rich.table import Table
+
+from uptake.result import Result
+
+OutputFormat = Literal["table", "json", "csv"]
+
+
+def _cell(value: Any, kind: str) -> str:
+    if value is None:
+        return "—"
+    if kind == "number" and isinstance(value, float):
+        return f"{value:,.4g}" if abs(value) < 1000 else f"{value:,.1f}"
+    if kind == "integer" and isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ", timespec="seconds")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def result_table(result: Result, title: str | None = None) -> Table:
+    """A Rich table of the result's rows (numbers right-aligned)."""
+    table = Table(title=title, title_justify="left", header_style="bold")
+    for column in result.columns:
+        numeric = column.type in ("integer", "number")
+        table.add_column(column.name, justify="right" if numeric else "left")
+    for row in result.rows:
+        table.add_row(*(_cell(row[c.name], c.type) for c in result.columns))
+    return table
+
+
+def render(result: Result, fmt: OutputFormat, console: Console, show_sql: bool = False) -> None:
+    """Print a result in the chosen format (JSON and CSV go to stdout unstyled)."""
+    match fmt:
+        case "json":
+            console.file.write(json.dumps(result.model_dump(mode="json"), indent=2) + "\n")
+        case "csv":
+            console.file.write(result.to_csv())
+        case "table":
+            console.print(result_table(result, title=result.kind))
+            for warning in result.warnings:
+                console.print(f"[yellow]note:[/yellow] {warning}")
+            if show_sql:
+                console.print(result.sql)
