@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from uptake.cli import init_command, metrics_command, query_command
 from uptake.cli.context import CliContext
@@ -54,5 +55,7 @@ def main() -> None:
     try:
         app()
     except UptakeError as exc:
-        Console(stderr=True).print(f"[bold red]error:[/bold red] {exc}", highlight=False)
+        Console(stderr=True, soft_wrap=True).print(
+            f"[bold red]error:[/bold red] {escape(str(exc))}", highlight=False
+        )
         sys.exit(1)
