@@ -11,6 +11,7 @@ from typing import Any
 import pyarrow.parquet as pq
 import pytest
 
+from tests.stories import Story
 from uptake.definitions import Definitions, parse_definitions
 from uptake.metrics import Tables
 from uptake.result import Result
@@ -20,8 +21,6 @@ from uptake.store import Store
 from uptake.store.event_stage import EventStage
 from uptake.store.profiles import upsert_profiles
 from uptake.store.responses import append_responses
-
-from tests.stories import Story
 
 TEST_SETTINGS = Settings(memory_limit="1GB", threads=2, progress=False)
 _view_ids = itertools.count()

@@ -78,8 +78,13 @@ def response(
     user_id: str, survey: str, when: dt.datetime, score: float | None, comment: str | None = None
 ) -> dict[str, Any]:
     """A survey answer."""
-    return {"user_id": user_id, "survey": survey, "timestamp": when, "score": score,
-            "comment": comment}
+    return {
+        "user_id": user_id,
+        "survey": survey,
+        "timestamp": when,
+        "score": score,
+        "comment": comment,
+    }
 
 
 def _text(v: Any) -> str:

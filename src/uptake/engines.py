@@ -33,6 +33,9 @@ def spark_session(master: str = "local[2]") -> Any:
     # The JVM that pyspark launches reads SPARK_LOCAL_IP; without it Spark binds to the
     # machine's outward interface. Set for that child process only when the caller has not.
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    # Python workers (UDFs) start the interpreter named by PYSPARK_PYTHON, not the config key
+    # alone; without it they run a Python lacking our packages.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     builder = (
         SparkSession.builder.master(master)
         .appName("uptake")

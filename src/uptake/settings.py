@@ -12,9 +12,11 @@ class Settings(BaseModel):
 
     memory_limit: str = Field(
         default="4GB",
-        description="DuckDB memory limit (DuckDB's own default is 80% of RAM, too greedy for a laptop).",
+        description="DuckDB memory limit (DuckDB's default, 80% of RAM, is too greedy for a laptop).",
     )
-    threads: int | None = Field(default=None, description="DuckDB worker threads; None = all cores.")
+    threads: int | None = Field(
+        default=None, description="DuckDB worker threads; None = all cores."
+    )
     progress: bool = Field(default=True, description="Show progress bars on long work.")
     temp_directory: str | None = Field(
         default=None, description="Where DuckDB spills; None = next to the database file."

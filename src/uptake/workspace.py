@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib.resources
 import re
 from collections.abc import Mapping
@@ -34,7 +35,9 @@ class Workspace:
         self._tables: Tables | None = None
 
     @classmethod
-    def init(cls, path: str | Path, name: str | None = None, settings: Settings | None = None) -> Workspace:
+    def init(
+        cls, path: str | Path, name: str | None = None, settings: Settings | None = None
+    ) -> Workspace:
         """Create a workspace folder with a commented uptake.toml and an empty database."""
         folder = Path(path)
         toml = folder / DEFINITIONS_FILE
@@ -68,6 +71,12 @@ class Workspace:
             else:
                 self._tables = tables_on(connect(engine.url), self.definitions, engine.tables)
         return self._tables
+
+    def latest_event_date(self) -> dt.date | None:
+        """The UTC date of the latest event, or None when there are no events."""
+        events = self.tables().events
+        value = events.timestamp.max().to_pyarrow().as_py()
+        return None if value is None else value.date()
 
     def compute(self, spec: MetricSpec | Mapping[str, Any]) -> Result:
         """Compute a metric from a spec (a dict like `{"kind": "trend", ...}` or a model)."""

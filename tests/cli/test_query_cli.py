@@ -11,11 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from uptake.store import Store
-from uptake.workspace import DATABASE_FILE, Workspace
-
 from tests.conftest import TEST_SETTINGS, load_store
 from tests.stories import date, day, journeys
+from uptake.store import Store
+from uptake.workspace import DATABASE_FILE, Workspace
 
 STORY = journeys({"ann": [("login", day(0)), ("login", day(8))], "bob": [("login", day(1))]})
 
@@ -23,8 +22,12 @@ STORY = journeys({"ann": [("login", day(0)), ("login", day(8))], "bob": [("login
 def uptake(*args: str, stdin: str | None = None, cwd: Path | None = None):
     """Run the real CLI in a subprocess (its own DuckDB process, as a user would)."""
     return subprocess.run(
-        [sys.executable, "-m", "uptake", *args], capture_output=True, text=True, input=stdin,
-        timeout=120, cwd=cwd,
+        [sys.executable, "-m", "uptake", *args],
+        capture_output=True,
+        text=True,
+        input=stdin,
+        timeout=120,
+        cwd=cwd,
     )
 
 
@@ -45,8 +48,10 @@ def test_query_json_matches_the_hand_count(workspace):
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
     # Week 1: ann and bob; week 2: ann.
-    assert result["rows"] == [{"period": str(date(0)), "value": 2},
-                              {"period": str(date(7)), "value": 1}]
+    assert result["rows"] == [
+        {"period": str(date(0)), "value": 2},
+        {"period": str(date(7)), "value": 1},
+    ]
     assert "SELECT" in result["sql"]
 
 
@@ -56,7 +61,10 @@ def test_query_csv_from_a_spec_file(workspace, tmp_path):
     done = uptake("-w", str(workspace), "query", str(spec_file), "-f", "csv")
     assert done.returncode == 0, done.stderr
     assert list(csv.reader(io.StringIO(done.stdout))) == [
-        ["period", "value"], [str(date(0)), "2"], [str(date(7)), "1"]]
+        ["period", "value"],
+        [str(date(0)), "2"],
+        [str(date(7)), "1"],
+    ]
 
 
 def test_query_from_stdin_as_a_table(workspace):
@@ -76,8 +84,10 @@ def test_explain_prints_sql_without_running(workspace):
     [
         (["query", '{"kind": "nope"}'], "unknown metric kind 'nope'"),
         (["query", '{"kind": "trend", "measure": "max"}'], "invalid trend spec: measure"),
-        (["query", '{"kind": "trend", "from": "2026-02-01", "to": "2026-01-01"}'],
-         "is before `from`"),
+        (
+            ["query", '{"kind": "trend", "from": "2026-02-01", "to": "2026-01-01"}'],
+            "is before `from`",
+        ),
         (["query", "{not json"], "is not valid JSON"),
         (["query", "missing.json"], "missing.json: no such spec file"),
     ],

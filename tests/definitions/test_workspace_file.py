@@ -21,17 +21,25 @@ def test_init_writes_a_template_that_validates(tmp_path: Path):
 
 
 def test_a_full_definition_parses():
-    defs = parse_definitions({
-        "name": "acme",
-        "week_start": "monday",
-        "activity": {"events": ["*"], "exclude": ["email_*"], "login_event": "signed_in"},
-        "seats": {"licensed": 40},
-        "features": [{"name": "Reports", "events": ["report_*"], "released_at": "2026-02-01",
-                      "where": [{"property": "event.format", "op": "eq", "value": "pdf"}]}],
-        "key_actions": [{"name": "Deal", "events": ["opportunity_created"]}],
-        "value_moment": {"name": "Won", "events": ["opportunity_won"]},
-        "kpis": [{"name": "Records created", "events": ["contact_created"]}],
-    })
+    defs = parse_definitions(
+        {
+            "name": "acme",
+            "week_start": "monday",
+            "activity": {"events": ["*"], "exclude": ["email_*"], "login_event": "signed_in"},
+            "seats": {"licensed": 40},
+            "features": [
+                {
+                    "name": "Reports",
+                    "events": ["report_*"],
+                    "released_at": "2026-02-01",
+                    "where": [{"property": "event.format", "op": "eq", "value": "pdf"}],
+                }
+            ],
+            "key_actions": [{"name": "Deal", "events": ["opportunity_created"]}],
+            "value_moment": {"name": "Won", "events": ["opportunity_won"]},
+            "kpis": [{"name": "Records created", "events": ["contact_created"]}],
+        }
+    )
     assert defs.feature("Reports").released_at.isoformat() == "2026-02-01"
     assert defs.key_action("Deal").events == ["opportunity_created"]
     assert defs.seats.licensed == 40
@@ -41,16 +49,42 @@ def test_a_full_definition_parses():
     ("data", "message"),
     [
         ({"week_start": "tuesday"}, r"week_start: Input should be 'sunday' or 'monday'"),
-        ({"features": [{"name": "A", "events": []}]}, r"features\[0\]\.events: List should have at least 1 item"),
-        ({"features": [{"name": "A", "events": ["a"]}, {"name": "A", "events": ["b"]}]},
-         r"feature name 'A' is defined twice"),
-        ({"features": [{"name": "A", "events": ["a"],
-                        "where": [{"property": "user.role", "op": "eq", "value": "x"}]}]},
-         r"can only filter on event properties"),
-        ({"features": [{"name": "A", "events": ["a"],
-                        "where": [{"property": "event.x", "op": "in", "value": "x"}]}]},
-         r"op 'in' needs a non-empty list"),
-        ({"seats": {"licensed": -1}}, r"seats\.licensed: Input should be greater than or equal to 0"),
+        (
+            {"features": [{"name": "A", "events": []}]},
+            r"features\[0\]\.events: List should have at least 1 item",
+        ),
+        (
+            {"features": [{"name": "A", "events": ["a"]}, {"name": "A", "events": ["b"]}]},
+            r"feature name 'A' is defined twice",
+        ),
+        (
+            {
+                "features": [
+                    {
+                        "name": "A",
+                        "events": ["a"],
+                        "where": [{"property": "user.role", "op": "eq", "value": "x"}],
+                    }
+                ]
+            },
+            r"can only filter on event properties",
+        ),
+        (
+            {
+                "features": [
+                    {
+                        "name": "A",
+                        "events": ["a"],
+                        "where": [{"property": "event.x", "op": "in", "value": "x"}],
+                    }
+                ]
+            },
+            r"op 'in' needs a non-empty list",
+        ),
+        (
+            {"seats": {"licensed": -1}},
+            r"seats\.licensed: Input should be greater than or equal to 0",
+        ),
         ({"colour": "blue"}, r"colour: Extra inputs are not permitted"),
     ],
 )

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+from tests.stories import account, day, journeys, user
 from uptake.definitions import EventSelector
 from uptake.metrics.milestones import first_times, signup_times
-
-from tests.stories import account, day, journeys, user
 
 STORY = journeys(
     {
@@ -15,9 +14,9 @@ STORY = journeys(
     },
     users={
         "ann": user(account="acme", created=day(0)),  # profile date wins over first event
-        "bob": user(account="acme"),                   # no date: first event (day 4)
-        "dan": user(account="globex", created=day(9)), # profile only, no events
-        "eve": user(account="globex"),                 # no date, no events: left out
+        "bob": user(account="acme"),  # no date: first event (day 4)
+        "dan": user(account="globex", created=day(9)),  # profile only, no events
+        "eve": user(account="globex"),  # no date, no events: left out
     },
     accounts={"acme": account(created=day(-10), started=day(-5)), "globex": account()},
     account_of={"cat": "globex"},

@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from uptake.cli import init_command, metrics_command, query_command
+from uptake.cli import demo_command, import_command, init_command, metrics_command, query_command
 from uptake.cli.context import CliContext
 from uptake.errors import UptakeError
 from uptake.settings import Settings
@@ -29,7 +29,7 @@ def root(
     ctx: typer.Context,
     workspace: Annotated[
         Path, typer.Option("--workspace", "-w", help="Workspace folder.", show_default=True)
-    ] = Path("."),
+    ] = Path(),
     memory_limit: Annotated[
         str, typer.Option(help="DuckDB memory limit, e.g. 4GB.", show_default=True)
     ] = "4GB",
@@ -48,6 +48,8 @@ app.command("query")(query_command.query)
 app.command("explain")(query_command.explain)
 app.command("metrics")(metrics_command.metrics)
 # Commands added by later modules register below this line.
+app.command("import")(import_command.import_files)
+app.command("demo")(demo_command.demo)
 
 
 def main() -> None:

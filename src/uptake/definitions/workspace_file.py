@@ -140,7 +140,9 @@ class Definitions(_Frozen):
         for k in self.key_actions:
             if k.name == name:
                 return k
-        raise KeyError(f"unknown key action {name!r}; defined: {[k.name for k in self.key_actions]}")
+        raise KeyError(
+            f"unknown key action {name!r}; defined: {[k.name for k in self.key_actions]}"
+        )
 
     def kpi(self, name: str) -> Kpi:
         """The KPI called `name`; raises KeyError listing the known ones."""

@@ -11,17 +11,45 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from uptake.errors import SpecError
+from uptake.metrics.account_kpis import ChurnRate, LeadConversion, RenewalRate
+from uptake.metrics.activity_kpi import ActivityKpi
+from uptake.metrics.adoption_rate import AdoptionRate, ProductAdoptionRate
+from uptake.metrics.feature_adoption import FeatureAdoption
+from uptake.metrics.funnel import Funnel
+from uptake.metrics.lifecycle import Lifecycle
+from uptake.metrics.login_rate import LoginRate
+from uptake.metrics.retention import Retention
+from uptake.metrics.returning_visitors import ReturningVisitors
+from uptake.metrics.satisfaction import Csat, Nps, TaskCompletion
 from uptake.metrics.spec import MetricSpec
+from uptake.metrics.stickiness import Stickiness, StickinessRatio
+from uptake.metrics.time_to import TimeTo
 from uptake.metrics.trends import Trend
 
 # One line per metric module; keep sorted by kind.
 SPECS: tuple[type[MetricSpec], ...] = (
+    ActivityKpi,
+    AdoptionRate,
+    ChurnRate,
+    Csat,
+    FeatureAdoption,
+    Funnel,
+    LeadConversion,
+    Lifecycle,
+    LoginRate,
+    Nps,
+    ProductAdoptionRate,
+    RenewalRate,
+    Retention,
+    ReturningVisitors,
+    Stickiness,
+    StickinessRatio,
+    TaskCompletion,
+    TimeTo,
     Trend,
 )
 
-_BY_KIND: dict[str, type[MetricSpec]] = {
-    spec.model_fields["kind"].default: spec for spec in SPECS
-}
+_BY_KIND: dict[str, type[MetricSpec]] = {spec.model_fields["kind"].default: spec for spec in SPECS}
 _UNION = functools.reduce(operator.or_, SPECS)
 _ADAPTER: TypeAdapter[Any] = TypeAdapter(
     Annotated[_UNION, Field(discriminator="kind")] if len(SPECS) > 1 else _UNION

@@ -83,7 +83,12 @@ def compare(column: ir.Value, f: Filter) -> ir.BooleanValue:
                 left, right = column, ibis.literal(str(value)).cast(column.type())
             else:
                 left, right = as_text(), ibis.literal(_text(value))
-            ops = {"gt": left > right, "gte": left >= right, "lt": left < right, "lte": left <= right}
+            ops = {
+                "gt": left > right,
+                "gte": left >= right,
+                "lt": left < right,
+                "lte": left <= right,
+            }
             return ops[f.op]
 
 
@@ -113,8 +118,9 @@ def entity_filters(rows: ibis.Table, filters: list[Filter], tables: Tables) -> i
             # A user with no profile has no properties: only negative filters can match.
             no_profile = ~rows.user_id.isin(users.user_id)
             matches_missing = f.op in ("neq", "not_in", "not_contains", "is_not_set")
-            rows = rows.filter(rows.user_id.isin(ids) | no_profile if matches_missing
-                               else rows.user_id.isin(ids))
+            rows = rows.filter(
+                rows.user_id.isin(ids) | no_profile if matches_missing else rows.user_id.isin(ids)
+            )
         elif f.namespace == "account" and key is not None:
             accounts = tables.accounts
             ids = accounts.filter(compare(account_property(accounts, key), f)).account_id

@@ -45,8 +45,9 @@ def signup_times(tables: Tables, unit: str, filters: list[Filter]) -> ibis.Table
         dated = profiles.select(entity=profiles.user_id, profile_at=profiles.created_at)
     else:
         accounts = tables.accounts
-        accounts = entity_filters(accounts, [f for f in filters if f.namespace == "account"],
-                                  tables)
+        accounts = entity_filters(
+            accounts, [f for f in filters if f.namespace == "account"], tables
+        )
         dated = accounts.select(
             entity=accounts.account_id,
             profile_at=accounts.started_at.fill_null(accounts.created_at),

@@ -15,7 +15,9 @@ WeekStart = Literal["sunday", "monday"]
 _SHIFT = {"sunday": 1, "monday": 0}
 
 
-def bucket(value: ir.DateValue | ir.TimestampValue, period: Period, week_start: WeekStart) -> ir.DateValue:
+def bucket(
+    value: ir.DateValue | ir.TimestampValue, period: Period, week_start: WeekStart
+) -> ir.DateValue:
     """The first day of the period that `value` falls in, as a date."""
     day = value.date() if isinstance(value, ir.TimestampValue) else value
     match period:

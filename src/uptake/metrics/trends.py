@@ -94,7 +94,8 @@ class Trend(EventChoice, MetricSpec):
         )
         starts = spans.select(*by, day=spans.day.cast("date"), delta=ibis.literal(1, "int64"))
         stops = spans.select(
-            *by, day=(spans.stop + ibis.interval(days=1)).cast("date"),
+            *by,
+            day=(spans.stop + ibis.interval(days=1)).cast("date"),
             delta=ibis.literal(-1, "int64"),
         )
         keys = rows.select(*by).distinct() if by else None

@@ -47,6 +47,9 @@ def _connect(path: Path, settings: Settings, read_only: bool) -> duckdb.DuckDBPy
         raise WorkspaceError(f"{path}: cannot open the database: {exc}") from None
     # All timestamps are naive UTC; pin the session zone so casts never shift them.
     con.execute("SET TimeZone = 'UTC'")
+    # DuckDB's own progress bar writes into stdout (and into JSON/CSV output); uptake shows
+    # its own progress where work is long.
+    con.execute("SET enable_progress_bar = false")
     return con
 
 
@@ -109,7 +112,7 @@ class Store:
         with self.transaction() as con:
             con.execute(
                 'CREATE OR REPLACE TABLE daily AS SELECT "day", user_id, account_id, "event", '
-                "CAST(sum(n) AS BIGINT) AS n FROM daily GROUP BY ALL ORDER BY \"day\", user_id"
+                'CAST(sum(n) AS BIGINT) AS n FROM daily GROUP BY ALL ORDER BY "day", user_id'
             )
             con.execute(
                 'CREATE OR REPLACE TABLE first_seen AS SELECT user_id, account_id, "event", '

@@ -110,9 +110,7 @@ class EventStage:
             con.execute(f"INSERT INTO events BY NAME SELECT * FROM {new}")
             fresh = self.store.backend.sql(f"SELECT * FROM {new}")
             con.execute(f"INSERT INTO daily BY NAME {ibis.to_sql(daily_rollup(fresh))}")
-            con.execute(
-                f"INSERT INTO first_seen BY NAME {ibis.to_sql(first_seen_rollup(fresh))}"
-            )
+            con.execute(f"INSERT INTO first_seen BY NAME {ibis.to_sql(first_seen_rollup(fresh))}")
         con.execute(f"DROP TABLE {new}")
         staged = self.rows
         self.discard()

@@ -1,0 +1,131 @@
+"""`uptake report`: the KPI overview in the terminal (or as JSON)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Annotated, Literal
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from uptake.cli.context import cli_context
+from uptake.cli.render import result_table
+from uptake.report import KpiCard, Overview, overview
+
+BARS = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(values: list[float | None]) -> str:
+    """A one-line chart of a series (gaps as spaces)."""
+    present = [v for v in values if v is not None]
+    if not present:
+        return ""
+    low, high = min(present), max(present)
+    span = high - low or 1.0
+    return "".join(
+        " " if v is None else BARS[round((v - low) / span * (len(BARS) - 1))] for v in values
+    )
+
+
+def _show(card: KpiCard, value: float | None) -> str:
+    if value is None:
+        return "—"
+    match card.format:
+        case "percent":
+            return f"{value:.1f}%"
+        case "fraction":
+            return f"{value * 100:.1f}%"
+        case "hours":
+            return f"{value / 24:.1f} d" if value >= 48 else f"{value:.1f} h"
+        case "count":
+            return f"{value:,.0f}"
+        case _:
+            return f"{value:,.1f}"
+
+
+def _change(card: KpiCard) -> str:
+    if card.change is None:
+        return ""
+    if card.format in ("percent", "fraction"):
+        delta = card.change * (100 if card.format == "fraction" else 1)
+        text = f"{delta:+.1f} pts"
+    elif card.previous:
+        text = f"{card.change / abs(card.previous) * 100:+.0f}%"
+    else:
+        text = f"{card.change:+,.1f}"
+    good = (card.change > 0) == card.higher_is_better
+    colour = "green" if card.change == 0 or good else "red"
+    return f"[{colour}]{text}[/{colour}]"
+
+
+def render_overview(report: Overview, console: Console) -> None:
+    """Print the cards, the feature table and mean retention."""
+    console.print(
+        f"[bold]{report.workspace}[/bold] — {report.date_from} to {report.date_to}, "
+        f"per {report.unit}"
+    )
+    cards = Table(
+        header_style="bold", title="KPIs (latest period vs the one before)", title_justify="left"
+    )
+    for col, justify in (
+        ("KPI", "left"),
+        ("latest", "right"),
+        ("previous", "right"),
+        ("change", "right"),
+        ("trend", "left"),
+    ):
+        cards.add_column(col, justify=justify)  # type: ignore[arg-type]
+    for card in report.cards:
+        trend = sparkline([v for _, v in card.series])
+        if card.note:
+            cards.add_row(card.label, "—", "", "", f"[dim]{card.note}[/dim]")
+        else:
+            cards.add_row(
+                card.label,
+                _show(card, card.value),
+                _show(card, card.previous),
+                _change(card),
+                trend,
+            )
+    console.print(cards)
+    if report.features is not None:
+        console.print(result_table(report.features, title="Feature adoption"))
+    if report.retention is not None:
+        mean = [r for r in report.retention.rows if r.get("cohort") is None]
+        cells = "  ".join(
+            f"{r['period']}: {r['retention_rate'] * 100:.0f}%"
+            for r in mean
+            if r.get("retention_rate") is not None
+        )
+        console.print(f"[bold]Retention[/bold] (weighted mean over cohorts)  {cells}")
+    for note in report.notes:
+        console.print(f"[yellow]note:[/yellow] {note}")
+
+
+def report(
+    ctx: typer.Context,
+    date_from: Annotated[
+        dt.datetime | None,
+        typer.Option("--from", formats=["%Y-%m-%d"], help="First day (default: 12 weeks back)."),
+    ] = None,
+    date_to: Annotated[
+        dt.datetime | None,
+        typer.Option("--to", formats=["%Y-%m-%d"], help="Last day (default: the latest event)."),
+    ] = None,
+    unit: Annotated[Literal["user", "account"], typer.Option(help="user or account.")] = "user",
+    period: Annotated[Literal["week", "month"], typer.Option(help="Card period.")] = "week",
+    fmt: Annotated[Literal["table", "json"], typer.Option("--format", "-f")] = "table",
+) -> None:
+    """The KPI overview: active users, stickiness, adoption, logins, time to value, NPS, churn,
+    feature adoption and retention."""
+    with cli_context(ctx).open(read_only=True) as ws:
+        end = date_to.date() if date_to else ws.latest_event_date() or dt.date.today()
+        start = date_from.date() if date_from else end - dt.timedelta(weeks=12) + dt.timedelta(1)
+        result = overview(ws.tables(), start, end, unit=unit, period=period)
+    console = Console(soft_wrap=fmt == "json")
+    if fmt == "json":
+        console.file.write(json.dumps(result.model_dump(mode="json"), indent=2) + "\n")
+    else:
+        render_overview(result, console)

@@ -1,0 +1,232 @@
+"""The KPI overview: headline cards (latest value, change, sparkline) and the key tables.
+
+Every number comes from an ordinary metric spec run through `service.compute`, and each card
+carries its spec, so the terminal report, the JSON API and the dashboard show the same thing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from uptake import service
+from uptake.errors import SpecError
+from uptake.metrics import Tables
+from uptake.result import Result
+
+CardFormat = Literal["count", "number", "percent", "fraction", "hours", "score"]
+
+
+class KpiCard(BaseModel):
+    """One headline KPI: its latest period's value, the previous one, and the series."""
+
+    model_config = ConfigDict(frozen=True)
+
+    key: str
+    label: str
+    format: CardFormat
+    period: str
+    value: float | None = Field(description="The latest period in the range; None: no data.")
+    previous: float | None = Field(description="The period before it.")
+    change: float | None = Field(description="value - previous (same units as value).")
+    series: list[tuple[dt.date, float | None]]
+    higher_is_better: bool = True
+    spec: dict[str, Any] = Field(default_factory=dict, description="The spec to reproduce it.")
+    note: str | None = Field(default=None, description="Why there is no value, when there is none.")
+
+
+class Overview(BaseModel):
+    """The KPI report of one workspace over a date range."""
+
+    model_config = ConfigDict(frozen=True)
+
+    workspace: str
+    date_from: dt.date
+    date_to: dt.date
+    unit: str
+    cards: list[KpiCard]
+    features: Result | None = None
+    retention: Result | None = None
+    notes: list[str] = Field(default_factory=list)
+
+
+def _series(result: Result, column: str) -> list[tuple[dt.date, float | None]]:
+    out = []
+    for row in result.rows:
+        value = row[column]
+        out.append((row["period"], None if value is None else float(value)))
+    return out
+
+
+def _card(
+    key: str,
+    label: str,
+    fmt: CardFormat,
+    spec: dict[str, Any],
+    series: list[tuple[dt.date, float | None]],
+    higher_is_better: bool = True,
+) -> KpiCard:
+    value = series[-1][1] if series else None
+    previous = series[-2][1] if len(series) > 1 else None
+    change = None if value is None or previous is None else value - previous
+    return KpiCard(
+        key=key,
+        label=label,
+        format=fmt,
+        period=str(spec.get("period", "")),
+        value=value,
+        previous=previous,
+        change=change,
+        series=series,
+        higher_is_better=higher_is_better,
+        spec=spec,
+    )
+
+
+def _missing(key: str, label: str, fmt: CardFormat, spec: dict[str, Any], why: str) -> KpiCard:
+    return KpiCard(
+        key=key,
+        label=label,
+        format=fmt,
+        period=str(spec.get("period", "")),
+        value=None,
+        previous=None,
+        change=None,
+        series=[],
+        spec=spec,
+        note=why,
+    )
+
+
+def overview(
+    tables: Tables,
+    date_from: dt.date,
+    date_to: dt.date,
+    unit: Literal["user", "account"] = "user",
+    period: Literal["week", "month"] = "week",
+) -> Overview:
+    """Compute the KPI overview: activity, stickiness, adoption, logins, time to value,
+    satisfaction and churn cards, the feature adoption table and mean retention."""
+    base = {
+        "from": date_from.isoformat(),
+        "to": date_to.isoformat(),
+        "unit": unit,
+        "period": period,
+    }
+    defs = tables.definitions
+    cards: list[KpiCard] = []
+    notes: list[str] = []
+
+    def run(spec: dict[str, Any]) -> Result:
+        return service.compute(spec, tables)
+
+    def add(
+        key: str,
+        label: str,
+        fmt: CardFormat,
+        spec: dict[str, Any],
+        column: str,
+        higher_is_better: bool = True,
+        transform: Callable[[Result], list[tuple[dt.date, float | None]]] | None = None,
+    ) -> Result | None:
+        try:
+            result = run(spec)
+        except SpecError as exc:
+            cards.append(_missing(key, label, fmt, spec, str(exc)))
+            return None
+        series = transform(result) if transform else _series(result, column)
+        cards.append(_card(key, label, fmt, spec, series, higher_is_better))
+        return result
+
+    who = "users" if unit == "user" else "accounts"
+    dau = add(
+        "dau",
+        f"Daily active {who} (avg)",
+        "number",
+        {"kind": "trend", "measure": "dau", **base},
+        "value",
+    )
+    add(
+        "wau", f"Weekly active {who}", "count", {"kind": "trend", "measure": "wau", **base}, "value"
+    )
+    mau = add(
+        "mau",
+        f"Monthly active {who}",
+        "count",
+        {"kind": "trend", "measure": "mau", **base},
+        "value",
+    )
+    if dau is not None and mau is not None:
+        ratio = [
+            (d[0], None if not m[1] or d[1] is None else d[1] / m[1])
+            for d, m in zip(_series(dau, "value"), _series(mau, "value"), strict=True)
+        ]
+        cards.append(
+            _card(
+                "stickiness",
+                "Stickiness (DAU/MAU)",
+                "fraction",
+                {"kind": "trend", "measure": "dau/mau", **base},
+                ratio,
+            )
+        )
+    add(
+        "adoption_rate",
+        "Adoption rate (new / all users)",
+        "percent",
+        {"kind": "adoption_rate", **base},
+        "adoption_rate_percent",
+    )
+    add("login_rate", "Login rate", "fraction", {"kind": "login_rate", **base}, "login_rate")
+    target = (
+        "value"
+        if defs.value_moment is not None
+        else "key_action"
+        if defs.key_actions
+        else "first_action"
+    )
+    target_label = {
+        "value": "Time to value",
+        "key_action": "Time to first key action",
+        "first_action": "Time to first action",
+    }[target]
+    add(
+        "time_to",
+        f"{target_label} (median, by signup {period})",
+        "hours",
+        {"kind": "time_to", "target": target, **base},
+        "median_hours",
+        higher_is_better=False,
+    )
+    month = {**base, "period": "month"}
+    add("nps", "NPS", "score", {"kind": "nps", **{**month, "unit": "user"}}, "nps")
+    add(
+        "churn_rate",
+        "Churn rate (accounts)",
+        "fraction",
+        {"kind": "churn_rate", **{**month, "unit": "account"}},
+        "churn_rate",
+        higher_is_better=False,
+    )
+
+    features = None
+    if defs.features:
+        features = run(
+            {"kind": "feature_adoption", "from": base["from"], "to": base["to"], "unit": unit}
+        )
+    else:
+        notes.append("No features defined: add [[features]] to uptake.toml for the feature table.")
+    retention = run({"kind": "retention", **base, "periods": 8})
+    return Overview(
+        workspace=defs.name,
+        date_from=date_from,
+        date_to=date_to,
+        unit=unit,
+        cards=cards,
+        features=features,
+        retention=retention,
+        notes=notes,
+    )
