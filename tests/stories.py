@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -133,7 +134,9 @@ def journeys(
                     "event": name,
                     "timestamp": when,
                     "received_at": when,
-                    "properties": [(k, _text(v)) for k, v in props.items()] or None,
+                    "properties": json.dumps({k: _text(v) for k, v in props.items()})
+                    if props
+                    else None,
                 }
             )
     user_rows = [{"user_id": k, **v} for k, v in users.items()]

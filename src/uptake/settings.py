@@ -12,7 +12,7 @@ class Settings(BaseModel):
 
     memory_limit: str = Field(
         default="4GB",
-        description="DuckDB memory limit (DuckDB's default, 80% of RAM, is too greedy for a laptop).",
+        description="DuckDB memory limit (its own default, 80% of RAM, is greedy).",
     )
     threads: int | None = Field(
         default=None, description="DuckDB worker threads; None = all cores."

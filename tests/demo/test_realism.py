@@ -57,9 +57,9 @@ def test_leads_and_churned_customers_exist(small_workspace: Workspace) -> None:
 
 def test_events_carry_natural_properties(small_workspace: Workspace) -> None:
     rows = small_workspace.store.con.execute("""
-        SELECT "event", list(DISTINCT properties['format'] ORDER BY properties['format']),
-               list(DISTINCT properties['type'] ORDER BY properties['type']),
-               min(TRY_CAST(properties['amount'] AS BIGINT)),
+        SELECT "event", list(DISTINCT (properties->>'$.format') ORDER BY (properties->>'$.format')),
+               list(DISTINCT (properties->>'$.type') ORDER BY (properties->>'$.type')),
+               min(TRY_CAST((properties->>'$.amount') AS BIGINT)),
                count(*) FILTER (WHERE properties IS NULL)
         FROM events
         WHERE "event" IN ('report_exported', 'activity_logged', 'opportunity_won',

@@ -218,7 +218,7 @@ def test_rollups_always_equal_a_recomputation_from_events(tmp_path_factory, batc
         for batch in batches:
             commit(store, events(*batch))
         if compact:
-            store.compact()
+            store.compact(force=True)
         daily = fetch(
             store, 'SELECT "day", user_id, "event", sum(n) FROM daily GROUP BY ALL ORDER BY ALL'
         )
@@ -250,3 +250,21 @@ def test_rollups_always_equal_a_recomputation_from_events(tmp_path_factory, batc
                 'account_id, "event" FROM daily)',
             )
             assert keys == fetch(store, "SELECT count(*) FROM daily")
+
+
+def test_compaction_waits_until_a_tenth_of_the_rollup_is_new(store):
+    # 20 user-days -> 20 daily rows, all new: compacting is worth it.
+    commit(store, events(*[(f"m{i}", f"u{i}", "login", day(0)) for i in range(20)]))
+    assert store.compact() is True
+    # One more row is 1/21 of the rollup: below a tenth, left partial.
+    commit(store, events(("x1", "u0", "login", day(0, 13))))
+    assert store.compact() is False
+    assert fetch(store, "SELECT count(*) FROM daily") == [(21,)]
+    # Two more rows make 3 pending of 23 rows: past a tenth, folded (u0's day-0 rows sum).
+    commit(store, events(("x2", "u0", "login", day(0, 14)), ("x3", "u1", "login", day(1))))
+    assert store.compact() is True
+    assert fetch(
+        store,
+        "SELECT user_id, sum(n), count(*) FROM daily WHERE user_id IN "
+        "('u0', 'u1') GROUP BY 1 ORDER BY 1",
+    ) == [("u0", 3, 1), ("u1", 2, 2)]

@@ -1,4 +1,5 @@
-"""Event properties for the demo, built as one Arrow map column per chunk, vectorized.
+"""Event properties for the demo, built as one Arrow map column per chunk (vectorized), then
+stored as JSON text.
 
 Each event gets the properties its name declares in `vocabulary.PROPERTIES` (values as text, as
 the store keeps them); events that declare none get a null map.
@@ -13,6 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from uptake.demo.vocabulary import EVENT_CODE, PROPERTIES, Amount, Choice, Count, PropertySpec
+from uptake.store.properties_json import map_to_json
 from uptake.store.schema import PROPS
 
 
@@ -32,7 +34,7 @@ def _values(spec: PropertySpec, n: int, rng: np.random.Generator) -> pa.Array:
 
 
 def event_properties(codes: np.ndarray, rng: np.random.Generator) -> pa.Array:
-    """The `properties` column for events with these event codes."""
+    """The `properties` column (JSON object text) for events with these event codes."""
     positions: list[np.ndarray] = []
     keys: list[pa.Array] = []
     items: list[pa.Array] = []
@@ -46,15 +48,17 @@ def event_properties(codes: np.ndarray, rng: np.random.Generator) -> pa.Array:
             items.append(_values(spec, len(where), rng))
     n = len(codes)
     if not positions:
-        return pa.nulls(n, PROPS)
+        return pa.nulls(n, pa.string())
     pos = np.concatenate(positions)
     order = pa.array(np.argsort(pos, kind="stable"))
     per_event = np.bincount(pos, minlength=n)
     offsets = np.concatenate([[0], np.cumsum(per_event)]).astype(np.int32)
-    return pa.MapArray.from_arrays(
+    maps = pa.MapArray.from_arrays(
         pa.array(offsets),
         pa.concat_arrays(keys).take(order),
         pa.concat_arrays(items).take(order),
         type=PROPS,
         mask=pa.array(per_event == 0),
     )
+    # Events store properties as JSON text (see store/properties_json.py).
+    return map_to_json(maps)

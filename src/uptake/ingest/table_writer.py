@@ -10,7 +10,7 @@ import pyarrow.compute as pc
 from uptake.ingest.options import TableName
 from uptake.store import Store
 from uptake.store.event_stage import EventStage
-from uptake.store.profiles import upsert_profiles
+from uptake.store.profiles import backfill_accounts, upsert_profiles
 from uptake.store.responses import append_responses
 from uptake.store.schema import CANONICAL_SCHEMAS
 
@@ -38,19 +38,6 @@ class Counts:
         self.rejected += other.rejected
 
 
-class _StreamingStage(EventStage):
-    """EventStage whose `add` inserts through a relation instead of `con.register`: a table
-    registered inside a transaction stays alive until COMMIT, so a 100M-row import would keep
-    every batch in memory. Drop this once EventStage.add does the same (reported)."""
-
-    def add(self, batch: pa.Table | pa.RecordBatch) -> None:
-        """Stage canonical rows: the columns of CANONICAL_SCHEMAS['events'], in its order."""
-        if batch.num_rows == 0:
-            return
-        self.store.con.from_arrow(batch).insert_into(self.name)
-        self.rows += batch.num_rows
-
-
 class TableWriter:
     """Writes one file's canonical rows for one table; call inside `store.transaction()`."""
 
@@ -68,7 +55,7 @@ class TableWriter:
         match self.table:
             case "events":
                 if self._stage is None:
-                    self._stage = _StreamingStage(self.store)
+                    self._stage = EventStage(self.store)
                 self._stage.add(rows)
                 if self._stage.rows >= COMMIT_ROWS:
                     self._commit()
@@ -91,7 +78,8 @@ class TableWriter:
         key = _KEY[table]
         con = self.store.con
         ids = pa.table({"_id": pc.unique(rows.column(key))})
-        # A relation, not con.register (see _StreamingStage).
+        # A relation, not con.register: a table registered inside a transaction stays alive
+        # until COMMIT.
         found = (
             con.from_arrow(ids)
             .join(con.table(table), f"_id = {key}")
@@ -99,7 +87,7 @@ class TableWriter:
             .fetchone()
         )
         distinct, existing = ids.num_rows, int(found[0]) if found else 0
-        upsert_profiles(self.store, table, rows)  # type: ignore[arg-type]
+        upsert_profiles(self.store, table, rows, backfill=False)  # type: ignore[arg-type]
         self.counts.inserted += distinct - existing
         self.counts.updated += existing
         self.counts.duplicates += rows.num_rows - distinct
@@ -107,6 +95,9 @@ class TableWriter:
     def finish(self) -> Counts:
         """Commit what is still staged; the counts of everything written."""
         self._commit()
+        if self.table == "users" and (self.counts.inserted or self.counts.updated):
+            # Once per file rather than per batch: it scans events without an account.
+            backfill_accounts(self.store)
         return self.counts
 
     def discard(self) -> None:

@@ -1,12 +1,14 @@
 """Property filters as Ibis predicates, and entity properties for breakdowns.
 
-Properties and traits are stored as text in maps (numbers as their JSON text, booleans as
+Event properties are JSON text and traits are maps of text (numbers as their JSON text, booleans as
 `true`/`false`), so comparisons with a number cast the property to a number (`try_cast`: a value
 that is not a number fails the comparison instead of failing the query). Negative operators
 (`neq`, `not_in`, `not_contains`) also match a missing property, as PostHog's "is not" does.
 """
 
 from __future__ import annotations
+
+import re
 
 import ibis
 import ibis.expr.types as ir
@@ -102,9 +104,38 @@ def account_property(accounts: ibis.Table, key: str) -> ir.Value:
     return accounts[key] if key in ACCOUNT_COLUMNS else accounts.traits[key]
 
 
+@ibis.udf.scalar.builtin(name="json_extract_string")
+def _duckdb_json_text(document: str, path: str) -> str:  # type: ignore[empty-body]
+    """DuckDB: the text of the JSON value at `path` (numbers and booleans as their JSON text)."""
+
+
+@ibis.udf.scalar.builtin(name="get_json_object")
+def _spark_json_text(document: str, path: str) -> str:  # type: ignore[empty-body]
+    """Spark: the text of the JSON value at `path` (numbers and booleans as their JSON text)."""
+
+
+_PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
 def event_property(events: ibis.Table, key: str) -> ir.Value:
-    """An event property (text), or null when the event does not carry it."""
-    return events.properties[key]
+    """An event property as text, or null when the event does not carry it.
+
+    `properties` may be a map of text (m[key]) or JSON object text. JSON is read with each
+    engine's native function: Ibis's own JSON unwrapping runs a pandas UDF on Spark.
+    """
+    column = events.properties
+    if column.type().is_map():
+        return column[key]
+    engine = events._find_backend().name
+    match engine:
+        case "duckdb":
+            path = f"$.{key}" if _PLAIN_KEY.match(key) else '$."' + key.replace('"', "") + '"'
+            return _duckdb_json_text(column.cast("string"), path)
+        case "pyspark":
+            path = f"$.{key}" if _PLAIN_KEY.match(key) else "$['" + key.replace("'", "") + "']"
+            return _spark_json_text(column.cast("string"), path)
+        case _:
+            return column.cast("json")[key].unwrap_as("string")
 
 
 def entity_filters(rows: ibis.Table, filters: list[Filter], tables: Tables) -> ibis.Table:

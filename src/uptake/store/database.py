@@ -107,8 +107,30 @@ class Store:
             out[table] = int(row[0]) if row else 0
         return out
 
-    def compact(self) -> None:
-        """Fold the partial rollup rows into one row per key, ordered by time for pruning."""
+    def note_rollup_rows(self, rows: int) -> None:
+        """Record rollup rows appended since the last compaction (inside the writer's
+        transaction)."""
+        self.con.execute(
+            "INSERT INTO meta VALUES ('rollup_rows_since_compact', ?) ON CONFLICT (\"key\") "
+            'DO UPDATE SET "value" = CAST(CAST(meta."value" AS BIGINT) + ? AS VARCHAR)',
+            [str(rows), rows],
+        )
+
+    def compact(self, force: bool = False) -> bool:
+        """Fold the partial rollup rows into one row per key, ordered by time for pruning.
+
+        Unless `force`, only when the rows appended since the last compaction are at least a
+        tenth of the rollup: a small import into a large workspace should not rewrite it all.
+        Returns whether it compacted.
+        """
+        if not force:
+            pending = self.con.execute(
+                'SELECT CAST("value" AS BIGINT) FROM meta '
+                "WHERE \"key\" = 'rollup_rows_since_compact'"
+            ).fetchone()
+            total = self.con.execute("SELECT count(*) FROM daily").fetchone()
+            if not pending or not pending[0] or (total and pending[0] * 10 < total[0]):
+                return False
         with self.transaction() as con:
             con.execute(
                 'CREATE OR REPLACE TABLE daily AS SELECT "day", user_id, account_id, "event", '
@@ -118,6 +140,11 @@ class Store:
                 'CREATE OR REPLACE TABLE first_seen AS SELECT user_id, account_id, "event", '
                 "min(first_at) AS first_at FROM first_seen GROUP BY ALL ORDER BY first_at"
             )
+            con.execute(
+                "INSERT INTO meta VALUES ('rollup_rows_since_compact', '0') "
+                'ON CONFLICT ("key") DO UPDATE SET "value" = \'0\''
+            )
+        return True
 
     def close(self) -> None:
         """Checkpoint and release the file."""

@@ -36,30 +36,36 @@ def _update_clause(table: Profile) -> str:
     return ", ".join(sets)
 
 
-def upsert_profiles(store: Store, table: Profile, rows: pa.Table) -> int:
+def upsert_profiles(store: Store, table: Profile, rows: pa.Table, backfill: bool = True) -> int:
     """Insert or update `rows` (canonical schema of `table`); returns how many ids were touched.
 
-    Call inside `store.transaction()` to commit with other writes.
+    Call inside `store.transaction()` to commit with other writes. With `backfill`, events
+    without an account then take their user's account; an importer writing many batches passes
+    False and calls `backfill_accounts` once at the end.
     """
     if rows.num_rows == 0:
         return 0
     key = _KEY[table]
     con = store.con
-    view = f"_upsert_{table}"
-    con.register(view, rows)
-    try:
-        # Number each id's rows so repeated ids apply in order, one round per repetition:
-        # DuckDB refuses to update one row twice in a single statement.
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE _rounds AS SELECT *, "
-            f"row_number() OVER (PARTITION BY {key} ORDER BY _line) AS _round "
-            f"FROM (SELECT *, row_number() OVER () AS _line FROM {view})"
-        )
-    finally:
-        con.unregister(view)
-    rounds_row = con.execute("SELECT max(_round), count(DISTINCT " + key + ") FROM _rounds")
-    rounds, touched = rounds_row.fetchone() or (0, 0)
-    cols = ", ".join(f'"{c}"' for c in CANONICAL_SCHEMAS[table].names)
+    names = CANONICAL_SCHEMAS[table].names
+    cols = ", ".join(f'"{c}"' for c in names)
+    incoming = f"_incoming_{table}"
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {incoming} AS SELECT {cols} FROM {table} WITH NO DATA"
+    )
+    # A relation, not con.register: a registered table stays alive until COMMIT.
+    con.from_arrow(rows.select(names)).insert_into(incoming)
+    # Number each id's rows so repeated ids apply in order, one round per repetition:
+    # DuckDB refuses to update one row twice in a single statement.
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _rounds AS SELECT *, "
+        f"row_number() OVER (PARTITION BY {key} ORDER BY _line) AS _round "
+        f"FROM (SELECT *, row_number() OVER () AS _line FROM {incoming})"
+    )
+    con.execute(f"DROP TABLE {incoming}")
+    rounds, touched = con.execute(
+        f"SELECT max(_round), count(DISTINCT {key}) FROM _rounds"
+    ).fetchone() or (0, 0)
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     for r in range(1, int(rounds or 0) + 1):
         con.execute(
@@ -69,7 +75,7 @@ def upsert_profiles(store: Store, table: Profile, rows: pa.Table) -> int:
             [now, r],
         )
     con.execute("DROP TABLE _rounds")
-    if table == "users":
+    if table == "users" and backfill:
         backfill_accounts(store)
     return int(touched or 0)
 

@@ -18,8 +18,13 @@ def append_responses(store: Store, rows: pa.Table) -> CommitStats:
     names = [c for c in CANONICAL_SCHEMAS["responses"].names if c != "account_id"]
     target = ", ".join(f'"{c}"' for c in names)
     source = ", ".join(f's."{c}"' for c in names)
-    view = "_append_responses"
-    con.register(view, rows)
+    view = "_incoming_responses"
+    all_cols = ", ".join(f'"{c}"' for c in CANONICAL_SCHEMAS["responses"].names)
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {view} AS SELECT {all_cols} FROM responses WITH NO DATA"
+    )
+    # A relation, not con.register: a registered table stays alive until COMMIT.
+    con.from_arrow(rows.select(CANONICAL_SCHEMAS["responses"].names)).insert_into(view)
     try:
         before = con.execute("SELECT count(*) FROM responses").fetchone()
         con.execute(
@@ -34,6 +39,6 @@ def append_responses(store: Store, rows: pa.Table) -> CommitStats:
         )
         after = con.execute("SELECT count(*) FROM responses").fetchone()
     finally:
-        con.unregister(view)
+        con.execute(f"DROP TABLE IF EXISTS {view}")
     inserted = (after[0] if after else 0) - (before[0] if before else 0)
     return CommitStats(staged=rows.num_rows, inserted=int(inserted))
