@@ -30,3 +30,7 @@ def counts(summary: ImportSummary) -> tuple[int, int, int, int, int]:
         summary.duplicates,
         summary.rejected,
     )
+
+
+# Events store properties as JSON text; tests compare them as dicts through DuckDB's cast.
+PROPS_SQL = "CAST(properties AS MAP(VARCHAR, VARCHAR))"

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from tests.ingest.lookups import counts, read_rejects, rows
+from tests.ingest.lookups import PROPS_SQL, counts, read_rejects, rows
 from uptake.errors import ImportFileError
 
 T = dt.datetime
@@ -30,7 +30,7 @@ def test_columns_property_columns_and_a_json_properties_column(ws, write, load):
     assert summary.rejects_file is None
     got = rows(
         ws,
-        'SELECT user_id, anonymous_id, account_id, "event", "timestamp", CAST(properties AS MAP(VARCHAR, VARCHAR)), '
+        f'SELECT user_id, anonymous_id, account_id, "event", "timestamp", {PROPS_SQL}, '
         "length(message_id) FROM events ORDER BY user_id",
     )
     assert got == [
@@ -163,7 +163,7 @@ def test_mapping_renames_foreign_columns_and_ignore_extra_drops_the_rest(ws, wri
     assert summary.ignored_columns == ("noise",)
     assert rows(
         ws,
-        'SELECT user_id, "event", "timestamp", CAST(properties AS MAP(VARCHAR, VARCHAR)) FROM events',
+        f'SELECT user_id, "event", "timestamp", {PROPS_SQL} FROM events',
     ) == [
         ("p1", "signup", T(2026, 1, 4, 10), {"plan": "pro", "team": "red"}),
     ]

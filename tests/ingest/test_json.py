@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from tests.ingest.lookups import counts, read_rejects, rows
+from tests.ingest.lookups import PROPS_SQL, counts, read_rejects, rows
 from uptake.errors import ImportFileError
 
 T = dt.datetime
@@ -33,7 +33,8 @@ def test_json_lines_values_rejects_and_line_numbers(ws, write, load):
     assert (summary.format, summary.table) == ("json", "events")
     # Read 6 records (the blank line is no record): ann, bob, eve land; 3 rejected.
     assert counts(summary) == (6, 3, 0, 0, 3)
-    assert rows(ws, 'SELECT user_id, "event", "timestamp", CAST(properties AS MAP(VARCHAR, VARCHAR)) FROM events ORDER BY 1') == [
+    query = f'SELECT user_id, "event", "timestamp", {PROPS_SQL} FROM events ORDER BY 1'
+    assert rows(ws, query) == [
         ("ann", "login", T(2026, 1, 4, 12),
          {"n": "3", "ok": "true", "tags": '["a","b"]', "s": "x"}),
         ("bob", "login", T(2026, 1, 4, 13), {"plan": "pro"}),

@@ -8,7 +8,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from tests.ingest.lookups import counts, read_rejects, rows
+from tests.ingest.lookups import PROPS_SQL, counts, read_rejects, rows
 from uptake.errors import ImportFileError
 
 T = dt.datetime
@@ -38,7 +38,7 @@ def test_typed_columns_a_map_column_and_row_numbers(ws, tmp_path, load):
     assert counts(summary) == (3, 2, 0, 0, 1)
     assert rows(
         ws,
-        'SELECT message_id, user_id, "timestamp", CAST(properties AS MAP(VARCHAR, VARCHAR)) FROM events ORDER BY 1',
+        f'SELECT message_id, user_id, "timestamp", {PROPS_SQL} FROM events ORDER BY 1',
     ) == [
         ("m1", "ann", T(2026, 1, 4, 9), {"plan": "pro", "clicks": "3", "score": "2"}),
         ("m3", "bob", T(2026, 1, 5), None),
