@@ -90,7 +90,7 @@ SIGNUPS = journeys(
         "gus": [("login", day(2))],  # signed up day -10 (W-1)
         "hal": [("login", day(9))],  # signed up day 1 (W1)
         "ivy": [("login", day(3))],  # no profile date: signup = first event
-        "jon": [("login", day(4)), ("login", day(9))],  # events before signup (day 8, W2)
+        "jon": [("login", day(4)), ("login", day(9))],  # profile day 8, but active day 4
         "kim": [("login", day(12))],  # signed up day 7 (W2)
     },
     users={
@@ -113,14 +113,15 @@ def test_new_by_first_event_ignores_profile_dates(run):
     ]
 
 
-def test_new_by_signup_uses_created_at_as_posthog_does(run):
+def test_new_by_signup_uses_the_signup_period(run):
+    # A user's signup is the earlier of the profile date and the first event (as PostHog's
+    # person created_at is first seen): jon signed up day 4 (W1), not day 8.
     spec = {**TWO_WEEKS, "new_by": "signup"}
     assert values(run(SIGNUPS, spec), "period", "status", "count") == [
-        # W1: ivy new (signup = her first event, W1); gus signed up in W-1 and jon in W2, so
-        # both are resurrecting, not new.
-        *four(date(0), new=1, returning=0, resurrecting=2, dormant=0),
-        # W2: kim new (signed up W2); jon returning (active W1 too) although he signed up in
-        # W2; hal signed up in W1 but first active in W2: resurrecting; gus, ivy dormant.
+        # W1: ivy and jon new (signed up in W1); gus signed up in W-1: resurrecting, not new.
+        *four(date(0), new=2, returning=0, resurrecting=1, dormant=0),
+        # W2: kim new (signed up W2); jon returning (active W1 too); hal signed up in W1 but
+        # first active in W2: resurrecting; gus, ivy dormant.
         *four(date(7), new=1, returning=1, resurrecting=1, dormant=-2),
     ]
 

@@ -59,8 +59,8 @@ STORY = journeys(
             ("deal_won", day(3), {"amount": 0}),
             ("deal_won", day(9), {"amount": 100}),
         ],
-        # Profile dated day 3 noon but active since day 2 (an import): first action before
-        # signup counts as 0 h. First deal exactly 7 days after signup (168 h).
+        # Profile dated day 3 noon but active since day 2 noon (an import): a user's signup is
+        # the earlier of the two, day 2 noon. First action 0 h; first deal 8 days later (192 h).
         "cat": [("login", day(2)), ("deal_created", day(10))],
         # Signed up day 5, only a passive email: never reaches anything.
         "dan": [("email_opened", day(5, 1))],
@@ -116,7 +116,8 @@ def distribution(counts: list[int]) -> list[tuple[Any, ...]]:
 
 def test_first_action(run):
     # Signed up in range: ann, bob, cat, dan, eve, hal (6). Hours to the first activity event:
-    # ann 0.5 (the email is passive), bob 0, cat 0 (before signup), eve 3599 s, hal 2; dan never.
+    # ann 0.5 (the email is passive), bob 0, cat 0 (signup = his first event), eve 3599 s,
+    # hal 2; dan never.
     # Sorted [0, 0, 0.5, 3599/3600, 2]: median 0.5; p25 at rank 1 = 0; p75 at rank 3 =
     # 3599/3600; mean (0.5 + 3599/3600 + 2) / 5 = 12599/18000.
     result = run(STORY, {"kind": "time_to", "target": "first_action", **RANGE}, DEFINITIONS)
@@ -125,11 +126,11 @@ def test_first_action(run):
 
 def test_any_key_action(run):
     # ann deal 1 h (her big win at 48 h comes later), bob invite 24 h (his wins are small),
-    # cat deal 168 h; eve's deal is after `to`; dan, hal none.
-    # [1, 24, 168]: median 24; p25 at rank 0.5 = 1 + 0.5 * 23 = 12.5; p75 at rank 1.5 =
-    # 24 + 0.5 * 144 = 96; mean 193 / 3.
+    # cat deal 192 h; eve's deal is after `to`; dan, hal none.
+    # [1, 24, 192]: median 24; p25 at rank 0.5 = 1 + 0.5 * 23 = 12.5; p75 at rank 1.5 =
+    # 24 + 0.5 * 168 = 108; mean 217 / 3.
     result = run(STORY, {"kind": "time_to", "target": "key_action", **RANGE}, DEFINITIONS)
-    expect(result, SUMMARY, [(6, 3, 0.5, 24.0, 12.5, 96.0, 193 / 3)])
+    expect(result, SUMMARY, [(6, 3, 0.5, 24.0, 12.5, 108.0, 217 / 3)])
 
 
 def test_one_key_action_by_name(run):
@@ -148,14 +149,14 @@ def test_value_moment_with_a_property_condition(run):
 
 def test_event_by_glob(run):
     # First deal_* event: ann deal_created 1 h, bob deal_won (any amount) day 3 = 48 h, cat
-    # 168 h. [1, 48, 168]: median 48, p25 1 + 0.5 * 47 = 24.5, p75 48 + 0.5 * 120 = 108,
-    # mean 217 / 3.
+    # 192 h. [1, 48, 192]: median 48, p25 1 + 0.5 * 47 = 24.5, p75 48 + 0.5 * 144 = 120,
+    # mean 241 / 3.
     spec = {"kind": "time_to", "target": "event", "events": ["deal_*"], **RANGE}
-    expect(run(STORY, spec, DEFINITIONS), SUMMARY, [(6, 3, 0.5, 48.0, 24.5, 108.0, 217 / 3)])
+    expect(run(STORY, spec, DEFINITIONS), SUMMARY, [(6, 3, 0.5, 48.0, 24.5, 120.0, 241 / 3)])
 
 
 def test_distribution_of_key_actions(run):
-    # ann exactly 1 h -> "1-24 hours"; bob exactly 24 h -> "1-3 days"; cat exactly 168 h ->
+    # ann exactly 1 h -> "1-24 hours"; bob exactly 24 h -> "1-3 days"; cat 192 h ->
     # "7-14 days"; dan, eve (after `to`), hal -> "not yet". Shares of 6.
     spec = {"kind": "time_to", "target": "key_action", "output": "distribution", **RANGE}
     expect(run(STORY, spec, DEFINITIONS), DISTRIBUTION, distribution([0, 1, 1, 0, 1, 0, 0, 3]))

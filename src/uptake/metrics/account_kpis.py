@@ -18,15 +18,12 @@ from pydantic import Field, field_validator
 from uptake.definitions import Filter
 from uptake.metrics.filters import entity_filters, with_breakdown
 from uptake.metrics.periods import bucket
+from uptake.metrics.ratios import ratio
 from uptake.metrics.spec import MetricSpec
 from uptake.metrics.spine import fill_periods, period_spine
 from uptake.metrics.tables import Tables
 
 ChurnWeight = Literal["accounts", "mrr"]
-
-
-def _ratio(numerator: ir.NumericValue, denominator: ir.NumericValue) -> ir.FloatingValue:
-    return numerator.cast("float64") / denominator.nullif(0).cast("float64")
 
 
 def _date(value: dt.date) -> ir.DateValue:
@@ -116,7 +113,7 @@ class LeadConversion(AccountMetric):
             leads=leads.count(), converted=leads.count(where=converted)
         )
         filled = fill_periods(values, spine, ["leads", "converted"], by)
-        out = filled.mutate(conversion_rate_percent=_ratio(filled.converted, filled.leads) * 100.0)
+        out = filled.mutate(conversion_rate_percent=ratio(filled.converted, filled.leads) * 100.0)
         return out.order_by(["period", *by])
 
 
@@ -171,9 +168,9 @@ class ChurnRate(AccountMetric):
         filled = fill_periods(values, spine, counts, by)
         match self.weight:
             case "accounts":
-                rate = _ratio(filled.churned, filled.customers_at_start)
+                rate = ratio(filled.churned, filled.customers_at_start)
             case "mrr":
-                rate = _ratio(filled.churned_mrr, filled.mrr_at_start)
+                rate = ratio(filled.churned_mrr, filled.mrr_at_start)
         return filled.mutate(churn_rate=rate).order_by(["period", *by])
 
 
@@ -205,5 +202,5 @@ class RenewalRate(AccountMetric):
             up_for_renewal=due.count(), renewed=due.count(where=renewed)
         )
         filled = fill_periods(values, spine, ["up_for_renewal", "renewed"], by)
-        out = filled.mutate(renewal_rate=_ratio(filled.renewed, filled.up_for_renewal))
+        out = filled.mutate(renewal_rate=ratio(filled.renewed, filled.up_for_renewal))
         return out.order_by(["period", *by])

@@ -10,12 +10,11 @@ from pydantic import Field, field_validator
 
 from uptake.definitions import Kpi
 from uptake.errors import SpecError
-from uptake.metrics.adoption_rate import period_frame
 from uptake.metrics.filters import with_breakdown
 from uptake.metrics.periods import WeekStart, bucket
 from uptake.metrics.selection import activity_rows
 from uptake.metrics.spec import MetricSpec
-from uptake.metrics.spine import period_spine
+from uptake.metrics.spine import period_frame, period_spine
 from uptake.metrics.tables import Tables
 
 

@@ -3,7 +3,6 @@ the month's signups ("product adoption rate"), both as percents."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import ClassVar, Literal
 
 import ibis
@@ -12,62 +11,11 @@ from pydantic import Field
 
 from uptake.metrics.filters import with_breakdown
 from uptake.metrics.milestones import first_times, signup_times
-from uptake.metrics.periods import Period, WeekStart, bucket
+from uptake.metrics.period_counts import count_by_period
+from uptake.metrics.periods import Period
 from uptake.metrics.spec import EventChoice, MetricSpec
-from uptake.metrics.spine import period_spine
+from uptake.metrics.spine import period_frame, period_spine
 from uptake.metrics.tables import Tables
-
-
-def period_frame(spine: ibis.Table, by: list[str], *sources: ibis.Table) -> ibis.Table:
-    """Rows (period, *by): every period of the spine crossed with every `by` combination seen in
-    any of `sources` (just the periods when `by` is empty)."""
-    frame = spine.select("period")
-    if not by:
-        return frame
-    keys = ibis.union(*(s.select(*by) for s in sources), distinct=True)
-    return frame.cross_join(keys)
-
-
-def count_by_period(
-    rows: ibis.Table,
-    frame: ibis.Table,
-    by: list[str],
-    date_from: dt.date,
-    date_to: dt.date,
-    period: Period,
-    week_start: WeekStart,
-) -> ibis.Table:
-    """Rows (period, *by, new, cumulative) for each row of `frame`, from rows (entity, at, *by):
-    `new` counts entities whose `at` falls in the period and in [date_from, date_to];
-    `cumulative` counts those whose `at` is on or before the period's last day inside the range
-    (all history before `date_from` included)."""
-    day = rows.at.date()
-    start = ibis.date(date_from.isoformat())
-    # Entities before the range seed the running total; a window sum then adds each period's
-    # new ones, so no period x entity cross join is needed.
-    prior = (
-        rows.group_by(by).agg(prior=rows.entity.nunique(where=day < start))
-        if by
-        else rows.aggregate(prior=rows.entity.nunique(where=day < start))
-    )
-    inside = rows.filter(day >= start, day <= ibis.date(date_to.isoformat()))
-    inside = inside.mutate(period=bucket(inside.at.date(), period, week_start))
-    new = inside.group_by(["period", *by]).agg(new=inside.entity.nunique())
-
-    joined = frame.left_join(new, [frame.period == new.period, *[frame[c] == new[c] for c in by]])
-    counted = joined.select(joined.period, *[joined[c] for c in by], new=joined.new.fill_null(0))
-    if by:
-        seeded = counted.left_join(prior, [counted[c] == prior[c] for c in by])
-        seeded = seeded.select(
-            seeded.period, *[seeded[c] for c in by], seeded.new,
-            prior=seeded.prior.fill_null(0),
-        )  # fmt: skip
-    else:
-        seeded = counted.cross_join(prior)
-    running = seeded.new.sum().over(
-        ibis.window(group_by=by or None, order_by="period", rows=(None, 0))
-    )
-    return seeded.select("period", *by, "new", cumulative=(seeded.prior + running).cast("int64"))
 
 
 def percent(part: ir.NumericValue, whole: ir.NumericValue) -> ir.FloatingValue:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import functools
 import inspect
 import operator
+import types
+import typing
 from collections.abc import Mapping
 from typing import Annotated, Any
 
@@ -51,8 +53,9 @@ SPECS: tuple[type[MetricSpec], ...] = (
 
 _BY_KIND: dict[str, type[MetricSpec]] = {spec.model_fields["kind"].default: spec for spec in SPECS}
 _UNION = functools.reduce(operator.or_, SPECS)
+# The union is built at run time, which type checkers cannot follow.
 _ADAPTER: TypeAdapter[Any] = TypeAdapter(
-    Annotated[_UNION, Field(discriminator="kind")] if len(SPECS) > 1 else _UNION
+    Annotated[_UNION, Field(discriminator="kind")]  # type: ignore[valid-type]
 )
 
 
@@ -112,8 +115,19 @@ class MetricInfo(BaseModel):
 
 
 def _type_name(annotation: Any) -> str:
-    text = getattr(annotation, "__name__", None) or repr(annotation)
-    return text.replace("typing.", "").replace("datetime.", "")
+    """A short readable type: `user | account` for a Literal, `list[str] | None`, `date`..."""
+    origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
+    if origin is typing.Literal:
+        return " | ".join(str(a) for a in args)
+    if origin in (types.UnionType, typing.Union):
+        return " | ".join(_type_name(a) for a in args)
+    if origin is not None:
+        inner = ", ".join(_type_name(a) for a in args)
+        return f"{getattr(origin, '__name__', str(origin))}[{inner}]"
+    if annotation is type(None):
+        return "None"
+    return str(getattr(annotation, "__name__", annotation)).replace("datetime.", "")
 
 
 def describe() -> list[MetricInfo]:
@@ -125,9 +139,12 @@ def describe() -> list[MetricInfo]:
         for name, field in spec.model_fields.items():
             if name == "kind":
                 continue
-            default = field.get_default(call_default_factory=False)
-            if field.default_factory is not None:
+            if field.is_required():
+                default: Any = "(required)"
+            elif field.default_factory is not None:
                 default = "(see description)"
+            else:
+                default = field.get_default(call_default_factory=False)
             params.append(
                 Parameter(
                     name=field.alias or name,

@@ -20,6 +20,7 @@ from uptake.metrics.funnel_ordered import (
     strict_attempts,
 )
 from uptake.metrics.funnel_unordered import unordered_reach
+from uptake.metrics.ratios import ratio
 from uptake.metrics.spec import MetricSpec
 from uptake.metrics.tables import Tables
 
@@ -239,15 +240,10 @@ class Funnel(MetricSpec):
             "step",
             "step_name",
             "entities",
-            conversion_rate=_ratio(counts.entities, counts.previous),
-            overall_conversion_rate=_ratio(counts.entities, counts.first),
+            conversion_rate=ratio(counts.entities, counts.previous),
+            overall_conversion_rate=ratio(counts.entities, counts.first),
             drop_off=lost,
-            drop_off_rate=_ratio(lost, counts.previous),
+            drop_off_rate=ratio(lost, counts.previous),
             average_seconds_from_previous=counts.average_seconds_from_previous,
             median_seconds_from_previous=counts.median_seconds_from_previous,
         ).order_by([*by, "step"])
-
-
-def _ratio(part: ir.IntegerValue, whole: ir.IntegerValue) -> ir.FloatingValue:
-    # Guarded: Spark 4 (ANSI mode) raises on division by zero; no entities means no rate.
-    return ibis.cases((whole > 0, part.cast("float64") / whole), else_=ibis.null("float64"))

@@ -9,13 +9,13 @@ import ibis.expr.types as ir
 import pyarrow as pa
 
 from uptake.definitions import EventSelector
-from uptake.metrics.adoption_rate import count_by_period, period_frame
 from uptake.metrics.filters import entity_filters, with_breakdown
 from uptake.metrics.milestones import signup_times
+from uptake.metrics.period_counts import count_by_period
 from uptake.metrics.periods import bucket
 from uptake.metrics.selection import activity_rows
 from uptake.metrics.spec import MetricSpec
-from uptake.metrics.spine import period_spine
+from uptake.metrics.spine import period_frame, period_spine
 from uptake.metrics.tables import Tables
 
 LicensedSource = Literal["licensed_flag", "seats", "known_users", "accounts"]

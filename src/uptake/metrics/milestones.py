@@ -35,9 +35,11 @@ def first_times(
 def signup_times(tables: Tables, unit: str, filters: list[Filter]) -> ibis.Table:
     """Rows (entity, signed_up_at): when each user or account started.
 
-    A user's signup is its profile's `created_at`, else its first event of any kind. An
-    account's is its `started_at` (customer since), else `created_at`, else its first event.
-    Users or accounts known only from a profile, with no date and no event, are left out.
+    A user's signup is the earlier of its profile's `created_at` and its first event of any
+    kind (a profile synced late must not make someone active before they "signed up"). An
+    account's is its `started_at` (customer since), else `created_at`, else its first event:
+    activity while still a lead does not move an account's start. Users or accounts known only
+    from a profile, with no date and no event, are left out.
     """
     first_any = first_times(tables, unit, EventSelector(events=["*"]), [])
     if unit == "user":
@@ -54,10 +56,13 @@ def signup_times(tables: Tables, unit: str, filters: list[Filter]) -> ibis.Table
         )
     # Every entity seen in a profile or in events, with the first date known for it.
     joined = dated.outer_join(first_any, dated.entity == first_any.entity)
-    out = joined.select(
-        entity=joined.entity.fill_null(joined.entity_right),
-        signed_up_at=joined.profile_at.fill_null(joined.first_at),
-    )
+    profile_at, first_at = joined.profile_at, joined.first_at
+    if unit == "user":
+        # `least` skips nulls on both engines: either date alone is the answer.
+        signed = ibis.least(profile_at, first_at)
+    else:
+        signed = profile_at.fill_null(first_at)
+    out = joined.select(entity=joined.entity.fill_null(joined.entity_right), signed_up_at=signed)
     if filters:
         # Entities known only from events must pass the user/account filters too.
         kept = entity_filters(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Literal, assert_never
 
 import ibis
 import ibis.expr.types as ir
@@ -78,3 +78,34 @@ def periods_between(a: dt.date, b: dt.date, period: Period) -> int:
             return (b - a).days // 7
         case "month":
             return (b.year - a.year) * 12 + (b.month - a.month)
+
+
+# Day 0 of the period numbers: a Sunday and a Monday, so that weeks start on a multiple of 7.
+_EPOCH = {"sunday": dt.date(1899, 12, 31), "monday": dt.date(1900, 1, 1)}
+
+
+def period_number(
+    value: ir.DateValue | ir.TimestampValue, period: Period, week_start: WeekStart
+) -> ir.IntegerValue:
+    """The period `value` falls in as an integer (days or weeks since 1900, months since year
+    0); the period after is the next integer.
+
+    Metrics group and sort by this instead of `bucket`'s first day: DuckDB computes that day as
+    a TIMESTAMP (date_trunc), which made distinct (entity, period) about 1.4x slower on 5M rows.
+    """
+    day = value.date() if isinstance(value, ir.TimestampValue) else value
+    epoch = ibis.date(_EPOCH[week_start].isoformat())
+    match period:
+        case "day":
+            return day.delta(epoch, unit="day")
+        case "week":
+            return day.delta(epoch, unit="day") // 7
+        case "month":
+            return day.year() * 12 + day.month() - 1
+        case _:
+            assert_never(period)
+
+
+def previous_period_start(start: dt.date, period: Period, week_start: WeekStart) -> dt.date:
+    """The first day of the period just before the one starting at `start`."""
+    return period_start(start - dt.timedelta(days=1), period, week_start)

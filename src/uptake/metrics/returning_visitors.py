@@ -6,19 +6,15 @@ from __future__ import annotations
 from typing import ClassVar, Literal
 
 import ibis
-import ibis.expr.types as ir
 
 from uptake.metrics.filters import with_breakdown
 from uptake.metrics.milestones import first_times
 from uptake.metrics.periods import bucket
+from uptake.metrics.ratios import ratio
 from uptake.metrics.selection import activity_rows
 from uptake.metrics.spec import EventChoice, MetricSpec
 from uptake.metrics.spine import fill_periods, period_spine
 from uptake.metrics.tables import Tables
-
-
-def _ratio(numerator: ir.NumericValue, denominator: ir.NumericValue) -> ir.FloatingValue:
-    return numerator.cast("float64") / denominator.nullif(0).cast("float64")
 
 
 class ReturningVisitors(EventChoice, MetricSpec):
@@ -60,6 +56,6 @@ class ReturningVisitors(EventChoice, MetricSpec):
         filled = fill_periods(values, spine, ["visitors", "returning_visitors"], by)
         out = filled.mutate(
             new_visitors=filled.visitors - filled.returning_visitors,
-            returning_visitor_rate=_ratio(filled.returning_visitors, filled.visitors),
+            returning_visitor_rate=ratio(filled.returning_visitors, filled.visitors),
         )
         return out.order_by(["period", *by])

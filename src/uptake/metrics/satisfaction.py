@@ -18,6 +18,7 @@ from pydantic import Field, field_validator, model_validator
 from uptake.definitions import Filter
 from uptake.metrics.filters import entity_filters, with_breakdown
 from uptake.metrics.periods import bucket
+from uptake.metrics.ratios import ratio
 from uptake.metrics.spec import MetricSpec
 from uptake.metrics.spine import fill_periods, period_spine
 from uptake.metrics.tables import Tables
@@ -87,10 +88,6 @@ class SurveyMetric(MetricSpec):
         return ["breakdown"] if self.breakdown else []
 
 
-def _ratio(numerator: ir.NumericValue, denominator: ir.NumericValue) -> ir.FloatingValue:
-    return numerator.cast("float64") / denominator.nullif(0).cast("float64")
-
-
 def _valid(score: ir.NumericValue, low: float, high: float) -> ir.BooleanValue:
     return score.notnull() & (score >= low) & (score <= high)
 
@@ -151,8 +148,8 @@ class Nps(SurveyMetric):
         columns = ["responses", "promoters", "passives", "detractors", "invalid_scores"]
         out = fill_periods(counts, self.spine(tables), columns, by)
         z = float(norm.ppf(0.5 + self.confidence / 2))
-        p_promoters = _ratio(out.promoters, out.responses)
-        p_detractors = _ratio(out.detractors, out.responses)
+        p_promoters = ratio(out.promoters, out.responses)
+        p_detractors = ratio(out.detractors, out.responses)
         net = p_promoters - p_detractors
         se = ((p_promoters + p_detractors - net * net) / out.responses).sqrt() * 100.0
         nps = net * 100.0
@@ -205,7 +202,7 @@ class Csat(SurveyMetric):
         )
         columns = ["responses", "satisfied", "invalid_scores"]
         filled = fill_periods(counts, self.spine(tables), columns, by)
-        out = filled.mutate(csat_percent=_ratio(filled.satisfied, filled.responses) * 100.0)
+        out = filled.mutate(csat_percent=ratio(filled.satisfied, filled.responses) * 100.0)
         return out.order_by(["period", *by])
 
 
@@ -234,5 +231,5 @@ class TaskCompletion(SurveyMetric):
         )
         columns = ["attempts", "completed", "invalid_scores"]
         filled = fill_periods(counts, self.spine(tables), columns, by)
-        out = filled.mutate(task_completion_rate=_ratio(filled.completed, filled.attempts))
+        out = filled.mutate(task_completion_rate=ratio(filled.completed, filled.attempts))
         return out.order_by(["period", *by])

@@ -6,7 +6,7 @@ import datetime as dt
 
 import ibis
 
-from uptake.metrics.periods import Period, WeekStart, next_period, period_starts
+from uptake.metrics.periods import Period, WeekStart, next_period, period_number, period_starts
 
 
 def period_spine(
@@ -40,3 +40,21 @@ def fill_periods(
         *[joined[c].fill_null(0).name(c) for c in value_columns],
     )
     return out.order_by(["period", *by])
+
+
+def numbered_spine(
+    date_from: dt.date, date_to: dt.date, period: Period, week_start: WeekStart
+) -> ibis.Table:
+    """`period_spine` (period, period_end, days) with each period's `number`."""
+    spine = period_spine(date_from, date_to, period, week_start)
+    return spine.mutate(number=period_number(spine.period, period, week_start))
+
+
+def period_frame(spine: ibis.Table, by: list[str], *sources: ibis.Table) -> ibis.Table:
+    """Rows (period, *by): every period of the spine crossed with every `by` combination seen in
+    any of `sources` (just the periods when `by` is empty)."""
+    frame = spine.select("period")
+    if not by:
+        return frame
+    keys = ibis.union(*(s.select(*by) for s in sources), distinct=True)
+    return frame.cross_join(keys)

@@ -10,11 +10,10 @@ import ibis.expr.types as ir
 from pydantic import Field
 
 from uptake.metrics.filters import with_breakdown
-from uptake.metrics.lifecycle import numbered_spine, period_number
-from uptake.metrics.periods import period_starts
+from uptake.metrics.periods import period_number, period_starts
 from uptake.metrics.selection import activity_rows
 from uptake.metrics.spec import EventChoice, MetricSpec
-from uptake.metrics.spine import fill_periods
+from uptake.metrics.spine import fill_periods, numbered_spine
 from uptake.metrics.tables import Tables
 
 

@@ -14,6 +14,7 @@ from uptake.errors import SpecError
 from uptake.metrics.filters import with_breakdown
 from uptake.metrics.milestones import first_times, signup_times
 from uptake.metrics.periods import Period, WeekStart, bucket
+from uptake.metrics.ratios import ratio
 from uptake.metrics.spec import MetricSpec
 from uptake.metrics.spine import period_spine
 from uptake.metrics.tables import Tables
@@ -42,8 +43,9 @@ class TimeTo(MetricSpec):
 
     The target is the first activity event (first_action), the first key action (key_action),
     the workspace's value moment (value) or the first of `events` (event), reached by the end of
-    `to`. A target reached before signup counts as 0 hours. Signup is the profile's created_at
-    (accounts: started_at, else created_at), else the first event. Percentiles interpolate
+    `to`. A user's signup is the earlier of the profile's created_at and the first event; an
+    account's is started_at, else created_at, else the first event (an account's target reached
+    while still a lead counts as 0 hours). Percentiles interpolate
     linearly between the closest ranks (DuckDB quantile_cont, Spark percentile).
     """
 
@@ -208,7 +210,7 @@ class TimeTo(MetricSpec):
             *groups,
             signed_up=signed_up,
             reached=reached,
-            reached_rate=_ratio(reached, signed_up),
+            reached_rate=ratio(reached, signed_up),
             median_hours=out.median_hours,
             p25_hours=out.p25_hours,
             p75_hours=out.p75_hours,
@@ -239,8 +241,8 @@ class TimeTo(MetricSpec):
         running = ibis.window(group_by=groups or None, order_by="bucket_order", rows=(None, 0))
         signed_up = out.entities.sum().over(in_group)
         out = out.mutate(
-            share=_ratio(out.entities, signed_up),
-            cumulative_share=_ratio(out.entities.sum().over(running), signed_up),
+            share=ratio(out.entities, signed_up),
+            cumulative_share=ratio(out.entities.sum().over(running), signed_up),
         )
         return out.order_by([*groups, "bucket_order"])
 
@@ -251,8 +253,3 @@ def _attach(frame: ibis.Table, values: ibis.Table, keys: list[str]) -> ibis.Tabl
         return frame.cross_join(values)
     joined = frame.left_join(values, keys)
     return joined.drop(*[f"{k}_right" for k in keys if f"{k}_right" in joined.columns])
-
-
-def _ratio(part: ir.NumericValue, whole: ir.NumericValue) -> ir.FloatingValue:
-    """part / whole as a fraction; null when whole is 0."""
-    return ibis.cases((whole > 0, part.cast("float64") / whole), else_=ibis.null("float64"))
