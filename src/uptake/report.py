@@ -15,13 +15,15 @@ from pydantic import BaseModel, ConfigDict, Field
 from uptake import service
 from uptake.errors import SpecError
 from uptake.metrics import Tables
+from uptake.metrics.periods import next_period
 from uptake.result import Result
 
 CardFormat = Literal["count", "number", "percent", "fraction", "hours", "score"]
 
 
 class KpiCard(BaseModel):
-    """One headline KPI: its latest period's value, the previous one, and the series."""
+    """One headline KPI: its latest complete period's value, the one before, and the series of
+    complete periods (a period cut by the range is left out)."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -29,7 +31,9 @@ class KpiCard(BaseModel):
     label: str
     format: CardFormat
     period: str
-    value: float | None = Field(description="The latest period in the range; None: no data.")
+    value: float | None = Field(
+        description="The latest period wholly inside the range; None: no data."
+    )
     previous: float | None = Field(description="The period before it.")
     change: float | None = Field(description="value - previous (same units as value).")
     series: list[tuple[dt.date, float | None]]
@@ -53,9 +57,27 @@ class Overview(BaseModel):
     notes: list[str] = Field(default_factory=list)
 
 
-def _series(result: Result, column: str) -> list[tuple[dt.date, float | None]]:
+def _complete(start: dt.date, period: str, date_from: dt.date, date_to: dt.date) -> bool:
+    """The period starting at `start` lies wholly inside [date_from, date_to]."""
+    assert period in ("day", "week", "month")
+    end = next_period(start, period) - dt.timedelta(days=1)  # type: ignore[arg-type]
+    return start >= date_from and end <= date_to
+
+
+def _series(
+    result: Result, column: str, complete_only: bool = True
+) -> list[tuple[dt.date, float | None]]:
+    """(period, value) for the periods wholly inside the spec's range (a half-finished week
+    would read as a collapse); with `complete_only=False`, the periods that have a value."""
+    spec = result.spec
+    period = str(spec.get("period", "week"))
+    start, end = dt.date.fromisoformat(spec["from"]), dt.date.fromisoformat(spec["to"])
     out = []
     for row in result.rows:
+        if complete_only and not _complete(row["period"], period, start, end):
+            continue
+        if not complete_only and row[column] is None:
+            continue
         value = row[column]
         out.append((row["period"], None if value is None else float(value)))
     return out
@@ -130,6 +152,7 @@ def overview(
         spec: dict[str, Any],
         column: str,
         higher_is_better: bool = True,
+        complete_only: bool = True,
         transform: Callable[[Result], list[tuple[dt.date, float | None]]] | None = None,
     ) -> Result | None:
         try:
@@ -137,7 +160,7 @@ def overview(
         except SpecError as exc:
             cards.append(_missing(key, label, fmt, spec, str(exc)))
             return None
-        series = transform(result) if transform else _series(result, column)
+        series = transform(result) if transform else _series(result, column, complete_only)
         cards.append(_card(key, label, fmt, spec, series, higher_is_better))
         return result
 
@@ -202,7 +225,16 @@ def overview(
         higher_is_better=False,
     )
     month = {**base, "period": "month"}
-    add("nps", "NPS", "score", {"kind": "nps", **{**month, "unit": "user"}}, "nps")
+    # Surveys come in waves (often quarterly): the latest month with answers, a year back.
+    year = {**month, "from": (date_to - dt.timedelta(days=365)).isoformat(), "unit": "user"}
+    add(
+        "nps",
+        "NPS (latest survey month)",
+        "score",
+        {"kind": "nps", **year},
+        "nps",
+        complete_only=False,
+    )
     add(
         "churn_rate",
         "Churn rate (accounts)",

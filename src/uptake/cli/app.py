@@ -10,7 +10,14 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from uptake.cli import demo_command, import_command, init_command, metrics_command, query_command
+from uptake.cli import (
+    demo_command,
+    import_command,
+    init_command,
+    metrics_command,
+    query_command,
+    report_command,
+)
 from uptake.cli.context import CliContext
 from uptake.errors import UptakeError
 from uptake.settings import Settings
@@ -47,6 +54,7 @@ app.command("init")(init_command.init)
 app.command("query")(query_command.query)
 app.command("explain")(query_command.explain)
 app.command("metrics")(metrics_command.metrics)
+app.command("report")(report_command.report)
 # Commands added by later modules register below this line.
 app.command("import")(import_command.import_files)
 app.command("demo")(demo_command.demo)

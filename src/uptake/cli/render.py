@@ -39,6 +39,17 @@ def result_table(result: Result, title: str | None = None) -> Table:
     return table
 
 
+def print_wide(console: Console, table: Table) -> None:
+    """Print a table at its natural width even when the console is narrower (a pipe is 80
+    columns): cutting dates and numbers short hides the answer."""
+    natural = console.measure(table, options=console.options.update_width(10_000)).maximum
+    if natural > console.width:
+        console = Console(
+            file=console.file, width=natural, soft_wrap=True, force_terminal=console.is_terminal
+        )
+    console.print(table)
+
+
 def render(result: Result, fmt: OutputFormat, console: Console, show_sql: bool = False) -> None:
     """Print a result in the chosen format (JSON and CSV go to stdout unstyled)."""
     match fmt:
@@ -47,7 +58,7 @@ def render(result: Result, fmt: OutputFormat, console: Console, show_sql: bool =
         case "csv":
             console.file.write(result.to_csv())
         case "table":
-            console.print(result_table(result, title=result.kind))
+            print_wide(console, result_table(result, title=result.kind))
             for warning in result.warnings:
                 console.print(f"[yellow]note:[/yellow] {warning}")
             if show_sql:

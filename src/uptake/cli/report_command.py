@@ -11,7 +11,6 @@ from rich.console import Console
 from rich.table import Table
 
 from uptake.cli.context import cli_context
-from uptake.cli.render import result_table
 from uptake.report import KpiCard, Overview, overview
 
 BARS = "▁▂▃▄▅▆▇█"
@@ -60,6 +59,31 @@ def _change(card: KpiCard) -> str:
     return f"[{colour}]{text}[/{colour}]"
 
 
+def _features_table(report: Overview) -> Table:
+    assert report.features is not None
+    table = Table(header_style="bold", title="Feature adoption", title_justify="left")
+    for col, justify in (
+        ("feature", "left"),
+        ("users", "right"),
+        ("adoption", "right"),
+        ("new users", "right"),
+        ("days to 1st use", "right"),
+        ("released", "left"),
+    ):
+        table.add_column(col, justify=justify)  # type: ignore[arg-type]
+    for row in report.features.rows:
+        rate, days = row["adoption_rate"], row["median_days_to_first_use"]
+        table.add_row(
+            str(row["feature"]),
+            f"{row['users']:,}",
+            "—" if rate is None else f"{rate * 100:.0f}%",
+            f"{row['first_time_users']:,}",
+            "—" if days is None else f"{days:.1f}",
+            str(row["released_at"] or "—"),
+        )
+    return table
+
+
 def render_overview(report: Overview, console: Console) -> None:
     """Print the cards, the feature table and mean retention."""
     console.print(
@@ -91,15 +115,17 @@ def render_overview(report: Overview, console: Console) -> None:
             )
     console.print(cards)
     if report.features is not None:
-        console.print(result_table(report.features, title="Feature adoption"))
+        console.print(_features_table(report))
     if report.retention is not None:
-        mean = [r for r in report.retention.rows if r.get("cohort") is None]
-        cells = "  ".join(
+        mean = [r for r in report.retention.rows if r.get("is_mean")]
+        cells = " · ".join(
             f"{r['period']}: {r['retention_rate'] * 100:.0f}%"
             for r in mean
-            if r.get("retention_rate") is not None
+            if r.get("retention_rate") is not None and r["period"] > 0
         )
-        console.print(f"[bold]Retention[/bold] (weighted mean over cohorts)  {cells}")
+        unit = str(report.retention.spec.get("period", "week"))
+        console.print(f"[bold]Retention[/bold] by {unit} since first activity (mean of cohorts)")
+        console.print(f"  {cells}")
     for note in report.notes:
         console.print(f"[yellow]note:[/yellow] {note}")
 

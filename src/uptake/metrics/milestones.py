@@ -58,9 +58,7 @@ def signup_times(tables: Tables, unit: str, filters: list[Filter]) -> ibis.Table
     joined = dated.outer_join(first_any, dated.entity == first_any.entity)
     profile_at, first_at = joined.profile_at, joined.first_at
     # `least` skips nulls on both engines: either date alone is the answer.
-    signed = (
-        ibis.least(profile_at, first_at) if unit == "user" else profile_at.fill_null(first_at)
-    )
+    signed = ibis.least(profile_at, first_at) if unit == "user" else profile_at.fill_null(first_at)
     out = joined.select(entity=joined.entity.fill_null(joined.entity_right), signed_up_at=signed)
     if filters:
         # Entities known only from events must pass the user/account filters too.
