@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import ibis
+import pyarrow as pa
 
 from uptake.metrics import MetricSpec, Tables, parse_spec
 from uptake.result import Result, rows_of
@@ -14,6 +15,19 @@ from uptake.result import Result, rows_of
 
 def _dialect(expr: ibis.Table) -> str:
     return str(expr._find_backend().name)
+
+
+def _execute(expr: ibis.Table, sql: str) -> pa.Table:
+    """Run the already compiled SQL: Ibis's to_pyarrow would compile it a second time, which
+    costs as much as running it on small data (measured: 280 ms of a 500 ms feature table)."""
+    backend = expr._find_backend()
+    register = getattr(backend, "_run_pre_execute_hooks", None)
+    if backend.name == "duckdb" and register is not None:
+        # Private Ibis hook (registers in-memory tables such as period spines); if a future
+        # Ibis drops it, the fallback below compiles twice but stays correct.
+        register(expr)
+        return backend.con.sql(sql).to_arrow_table()
+    return expr.to_pyarrow()
 
 
 def explain(spec: MetricSpec | Mapping[str, Any], tables: Tables) -> str:
@@ -31,7 +45,7 @@ def compute(spec: MetricSpec | Mapping[str, Any], tables: Tables) -> Result:
     engine = _dialect(expr)
     sql = str(ibis.to_sql(expr, dialect=engine))
     compiled = time.perf_counter()
-    table = expr.to_pyarrow()
+    table = _execute(expr, sql)
     executed = time.perf_counter()
     table = metric.finish(table)
     columns, rows = rows_of(table)

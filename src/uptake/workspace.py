@@ -5,15 +5,16 @@ from __future__ import annotations
 import datetime as dt
 import importlib.resources
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from uptake import service
+from uptake import ingest, service
 from uptake.definitions import Definitions, load_definitions
 from uptake.engines import connect, tables_on
 from uptake.errors import WorkspaceError
+from uptake.ingest import ImportOptions, ImportSummary, ProgressCallback
 from uptake.metrics import MetricSpec, Tables
 from uptake.result import Result
 from uptake.settings import Settings
@@ -77,6 +78,18 @@ class Workspace:
         events = self.tables().events
         value = events.timestamp.max().to_pyarrow().as_py()
         return None if value is None else value.date()
+
+    def import_files(
+        self,
+        paths: Sequence[str | Path],
+        options: ImportOptions | None = None,
+        on_progress: ProgressCallback | None = None,
+    ) -> list[ImportSummary]:
+        """Import CSV / JSON lines / Parquet / Segment files in one transaction (all or none);
+        rejected rows go to `rejects/` in the workspace. One summary per file."""
+        return ingest.import_files(
+            self.store, paths, options, rejects_dir=self.path / "rejects", on_progress=on_progress
+        )
 
     def compute(self, spec: MetricSpec | Mapping[str, Any]) -> Result:
         """Compute a metric from a spec (a dict like `{"kind": "trend", ...}` or a model)."""

@@ -29,15 +29,30 @@ def glob_regex(pattern: str) -> str:
     return "^" + "".join(out) + "$"
 
 
+def _pattern_predicate(event: ir.StringValue, pattern: str) -> ir.BooleanValue:
+    """One glob as the cheapest test: prefix*, *suffix and *middle* avoid a regex per row
+    (a regex was the main cost of a feature table on 10M events)."""
+    body = pattern.strip("*")
+    if body and not is_pattern(body):
+        starts, ends = pattern.startswith("*"), pattern.endswith("*")
+        if ends and not starts:
+            return event.startswith(body)
+        if starts and not ends:
+            return event.endswith(body)
+        if starts and ends:
+            return event.contains(body)
+    return event.re_search(glob_regex(pattern))
+
+
 def names_predicate(event: ir.StringValue, names: list[str]) -> ir.BooleanValue:
     """`event` matches one of the names or glob patterns."""
+    if any(p == "*" for p in names):
+        return ibis.literal(True)
     exact = [n for n in names if not is_pattern(n)]
     parts: list[ir.BooleanValue] = []
     if exact:
         parts.append(event.isin(exact))
-    parts.extend(event.re_search(glob_regex(p)) for p in names if is_pattern(p))
-    if any(p == "*" for p in names):
-        return ibis.literal(True)
+    parts.extend(_pattern_predicate(event, p) for p in names if is_pattern(p))
     return ibis.or_(*parts)
 
 
