@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import uptake
-
 from tests.conftest import TEST_SETTINGS
 
 
