@@ -21,6 +21,8 @@ demo: install
 	$(BIN)/uptake -w demo report
 
 test: install
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 lint: install

@@ -8,7 +8,7 @@ import operator
 import types
 import typing
 from collections.abc import Mapping
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
@@ -54,9 +54,7 @@ SPECS: tuple[type[MetricSpec], ...] = (
 _BY_KIND: dict[str, type[MetricSpec]] = {spec.model_fields["kind"].default: spec for spec in SPECS}
 _UNION = functools.reduce(operator.or_, SPECS)
 # The union is built at run time, which type checkers cannot follow.
-_ADAPTER: TypeAdapter[Any] = TypeAdapter(
-    Annotated[_UNION, Field(discriminator="kind")]  # type: ignore[valid-type]
-)
+_ADAPTER: TypeAdapter[Any] = TypeAdapter(cast(Any, Annotated[_UNION, Field(discriminator="kind")]))
 
 
 def kinds() -> list[str]:

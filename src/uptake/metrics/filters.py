@@ -104,12 +104,12 @@ def account_property(accounts: ibis.Table, key: str) -> ir.Value:
     return accounts[key] if key in ACCOUNT_COLUMNS else accounts.traits[key]
 
 
-@ibis.udf.scalar.builtin(name="json_extract_string")
+@ibis.udf.scalar.builtin(name="json_extract_string")  # type: ignore[untyped-decorator]
 def _duckdb_json_text(document: str, path: str) -> str:  # type: ignore[empty-body]
     """DuckDB: the text of the JSON value at `path` (numbers and booleans as their JSON text)."""
 
 
-@ibis.udf.scalar.builtin(name="get_json_object")
+@ibis.udf.scalar.builtin(name="get_json_object")  # type: ignore[untyped-decorator]
 def _spark_json_text(document: str, path: str) -> str:  # type: ignore[empty-body]
     """Spark: the text of the JSON value at `path` (numbers and booleans as their JSON text)."""
 
