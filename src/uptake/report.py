@@ -216,6 +216,7 @@ def overview(
         "key_action": "Time to first key action",
         "first_action": "Time to first action",
     }[target]
+    # The newest signups have not had time to get there: the latest signup period with a value.
     add(
         "time_to",
         f"{target_label} (median, by signup {period})",
@@ -223,6 +224,7 @@ def overview(
         {"kind": "time_to", "target": target, **base},
         "median_hours",
         higher_is_better=False,
+        complete_only=False,
     )
     month = {**base, "period": "month"}
     # Surveys come in waves (often quarterly): the latest month with answers, a year back.

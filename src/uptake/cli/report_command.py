@@ -47,7 +47,8 @@ def _show(card: KpiCard, value: float | None) -> str:
 def _change(card: KpiCard) -> str:
     if card.change is None:
         return ""
-    if card.format in ("percent", "fraction"):
+    if card.format in ("percent", "fraction", "score"):
+        # Rates and scores (NPS) change in points; a relative change of a score is meaningless.
         delta = card.change * (100 if card.format == "fraction" else 1)
         text = f"{delta:+.1f} pts"
     elif card.previous:
