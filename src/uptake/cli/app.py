@@ -14,9 +14,12 @@ from uptake.cli import (
     demo_command,
     import_command,
     init_command,
+    keys_command,
     metrics_command,
+    projects_command,
     query_command,
     report_command,
+    serve_command,
 )
 from uptake.cli.context import CliContext
 from uptake.errors import UptakeError
@@ -58,6 +61,9 @@ app.command("report")(report_command.report)
 # Commands added by later modules register below this line.
 app.command("import")(import_command.import_files)
 app.command("demo")(demo_command.demo)
+app.command("serve")(serve_command.serve)
+app.add_typer(projects_command.app, name="projects")
+app.add_typer(keys_command.app, name="keys")
 
 
 def main() -> None:

@@ -1,0 +1,55 @@
+"""`uptake serve`: the tracking API and the read API for every project of a server home."""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated
+
+import typer
+import uvicorn
+from rich.console import Console
+
+from uptake.cli.context import cli_context
+from uptake.cli.home_option import DEFAULT_HOME, HomeOption
+from uptake.server.home import ServerHome
+from uptake.web.app import create_app
+from uptake.web.config import ServerConfig
+
+
+def serve(
+    ctx: typer.Context,
+    home: HomeOption = DEFAULT_HOME,
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    rate: Annotated[
+        float, typer.Option(help="Requests per second allowed per key (average).")
+    ] = 2000.0,
+    burst: Annotated[float, typer.Option(help="Requests per key allowed in a burst.")] = 4000.0,
+    access_log: Annotated[bool, typer.Option(help="Log every request.")] = False,
+) -> None:
+    """Serve the projects of HOME: Segment-compatible /v1/* tracking, /api/* queries."""
+    settings = cli_context(ctx).settings
+    config = ServerConfig(
+        host=host, port=port, settings=settings, rate_per_second=rate, rate_burst=burst
+    )
+    server_home = ServerHome(home)
+    names = server_home.project_names()
+    console = Console(stderr=True, highlight=False, soft_wrap=True)
+    if not names:
+        console.print(
+            f"No projects in {home / 'projects'} yet: create one with "
+            f"`uptake projects create NAME --home {home}`; it is served on its first request."
+        )
+    else:
+        console.print(f"Serving {', '.join(names)} on {config.url} (Ctrl+C stops)")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    uvicorn.run(
+        create_app(server_home, config),
+        host=host,
+        port=port,
+        http="httptools",
+        access_log=access_log,
+        log_level="info",
+        # Finish in-flight requests (they wait for their commit) before stopping.
+        timeout_graceful_shutdown=30,
+    )

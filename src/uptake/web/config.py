@@ -1,0 +1,36 @@
+"""How `uptake serve` runs: address, limits and timeouts (built once at the edge)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from uptake.settings import Settings
+
+
+class ServerConfig(BaseModel):
+    """Server options; the defaults suit one machine behind a reverse proxy."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    host: str = Field(default="127.0.0.1", description="Interface to listen on.")
+    port: int = Field(default=8000, ge=0, le=65535, description="TCP port.")
+    settings: Settings = Field(default_factory=Settings, description="DuckDB settings.")
+    rate_per_second: float = Field(
+        default=2000.0, gt=0, description="Requests per second allowed per key, on average."
+    )
+    rate_burst: float = Field(default=4000.0, ge=1, description="Requests allowed in a burst.")
+    body_timeout_seconds: float = Field(
+        default=30.0, gt=0, description="Time allowed for a request body to arrive (else 408)."
+    )
+    commit_timeout_seconds: float = Field(
+        default=30.0, gt=0, description="Time allowed for a commit before answering 503."
+    )
+    query_timeout_seconds: float = Field(
+        default=120.0, gt=0, description="Time allowed for a query before answering 503."
+    )
+
+    @property
+    def url(self) -> str:
+        """The base URL clients on this machine use."""
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "") else self.host
+        return f"http://{host}:{self.port}"

@@ -1,0 +1,60 @@
+"""A project served by the server: its workspace, its single writer and its reader.
+
+The writer thread (`GroupCommitter`) owns the DuckDB connection; queries run on a cursor of
+it (a second connection to the same database, which sees every committed write), one at a
+time per project, so reads never wait for commits and commits never wait for reads.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import ibis
+
+from uptake import service
+from uptake.metrics import MetricSpec, Tables
+from uptake.result import Result
+from uptake.settings import Settings
+from uptake.web.committer import GroupCommitter
+from uptake.workspace import Workspace
+
+
+class Project:
+    """One open project: writes through `committer`, reads through `compute`."""
+
+    def __init__(self, name: str, path: Path, settings: Settings) -> None:
+        self.name = name
+        self.path = path
+        self.workspace = Workspace.open(path, settings)
+        self.committer = GroupCommitter(self.workspace.store, name)
+        self._read_lock = threading.Lock()
+        self._tables: Tables | None = None
+
+    def tables(self) -> Tables:
+        """The tables queries read (over the reader cursor, or the workspace's engine)."""
+        if self._tables is None:
+            if self.workspace.definitions.engine is None:
+                reader = ibis.duckdb.from_connection(self.workspace.store.con.cursor())
+                self._tables = Tables.in_store(reader, self.workspace.definitions)
+            else:
+                self._tables = self.workspace.tables()
+        return self._tables
+
+    def compute(self, spec: MetricSpec | Mapping[str, Any]) -> Result:
+        """Run a metric on the committed data (blocking: call from a worker thread)."""
+        with self._read_lock:
+            return service.compute(spec, self.tables())
+
+    def explain(self, spec: MetricSpec | Mapping[str, Any]) -> str:
+        """The SQL a spec compiles to."""
+        with self._read_lock:
+            return service.explain(spec, self.tables())
+
+    def close(self) -> None:
+        """Commit what is queued, stop the writer and release the file."""
+        self.committer.close()
+        self._tables = None
+        self.workspace.close()
