@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 EXTRAS ?= dev,spark
 
-.PHONY: install demo test lint bench bench-full clean
+.PHONY: install demo test lint bench bench-full bench-ingest clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PY) -c 'import sys; assert sys.version_info >= (3, 11), "uptake needs Python >= 3.11"'
@@ -35,6 +35,10 @@ bench: install
 
 bench-full: install
 	$(BIN)/python -m benchmarks.kpis --sizes 1000000,10000000,100000000
+
+# Tracking API throughput, latency and memory; --soak-seconds 600 for the 10-minute soak.
+bench-ingest: install
+	$(BIN)/python -m benchmarks.ingest
 
 clean:
 	rm -rf $(VENV) demo bench-data test-output .pytest_cache .mypy_cache .ruff_cache
