@@ -3,7 +3,6 @@ fresh server home with one project (`acme`) and a write key and read token for i
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import socket
@@ -16,6 +15,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+
+from uptake.server.home import ServerHome
+from uptake.server.keys import KeyKind, KeyStore
 
 PROJECT = "acme"
 
@@ -39,10 +41,13 @@ def uptake(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
     return done
 
 
-def create_key(home: Path, project: str, kind: str) -> str:
-    """A new key's secret."""
-    out = uptake("keys", "create", "--project", project, "--kind", kind, "-f", "json", home=home)
-    return str(json.loads(out.stdout)["secret"])
+def create_key(home: Path, project: str, kind: KeyKind) -> str:
+    """A new key's secret (through the Python API: the CLI has its own tests)."""
+    keys = KeyStore(ServerHome(home).keys_path)
+    try:
+        return keys.create(project, kind)[1]
+    finally:
+        keys.close()
 
 
 @dataclass
@@ -117,7 +122,7 @@ class RunningServer:
 def make_home(home: Path, *projects: str) -> None:
     """A server home with these projects."""
     for name in projects:
-        uptake("projects", "create", name, home=home)
+        ServerHome(home).create_project(name)
 
 
 @pytest.fixture
