@@ -2,23 +2,54 @@
 
 Every number comes from an ordinary metric spec run through `service.compute`, and each card
 carries its spec, so the terminal report, the JSON API and the dashboard show the same thing.
+The report reads through a `MetricSource` (definitions + compute): the tables of a workspace, or
+the CLI's client of a running server, which fetches each spec's result from the read API.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from typing import Any, Literal
+from collections.abc import Callable, Mapping
+from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from uptake import service
+from uptake.definitions import Definitions
 from uptake.errors import SpecError
 from uptake.metrics import Tables
 from uptake.metrics.periods import next_period
 from uptake.result import Result
 
 CardFormat = Literal["count", "number", "percent", "fraction", "hours", "score"]
+
+
+class MetricSource(Protocol):
+    """Where the report's numbers come from: a Workspace, or the CLI's client of a server.
+    `compute` raises SpecError for a spec the workspace cannot answer."""
+
+    @property
+    def definitions(self) -> Definitions:
+        """The workspace definitions (features, key actions, value moment, name)."""
+        ...
+
+    def compute(self, spec: Mapping[str, Any]) -> Result:
+        """Run one metric spec."""
+        ...
+
+
+class _TablesSource:
+    """A MetricSource over Ibis tables on one engine."""
+
+    def __init__(self, tables: Tables) -> None:
+        self.tables = tables
+
+    @property
+    def definitions(self) -> Definitions:
+        return self.tables.definitions
+
+    def compute(self, spec: Mapping[str, Any]) -> Result:
+        return service.compute(spec, self.tables)
 
 
 class KpiCard(BaseModel):
@@ -124,26 +155,30 @@ def _missing(key: str, label: str, fmt: CardFormat, spec: dict[str, Any], why: s
 
 
 def overview(
-    tables: Tables,
+    source: Tables | MetricSource,
     date_from: dt.date,
     date_to: dt.date,
     unit: Literal["user", "account"] = "user",
     period: Literal["week", "month"] = "week",
 ) -> Overview:
     """Compute the KPI overview: activity, stickiness, adoption, logins, time to value,
-    satisfaction and churn cards, the feature adoption table and mean retention."""
+    satisfaction and churn cards, the feature adoption table and mean retention.
+
+    `source` is the tables to run on, or anything with `definitions` and `compute(spec)`."""
+    if isinstance(source, Tables):
+        source = _TablesSource(source)
     base = {
         "from": date_from.isoformat(),
         "to": date_to.isoformat(),
         "unit": unit,
         "period": period,
     }
-    defs = tables.definitions
+    defs = source.definitions
     cards: list[KpiCard] = []
     notes: list[str] = []
 
     def run(spec: dict[str, Any]) -> Result:
-        return service.compute(spec, tables)
+        return source.compute(spec)
 
     def add(
         key: str,

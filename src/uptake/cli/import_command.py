@@ -1,4 +1,5 @@
-"""`uptake import FILE...`: CSV, JSON lines, Parquet and Segment files into the workspace."""
+"""`uptake import FILE...`: CSV, JSON lines, Parquet and Segment files into the workspace (sent
+to the server when `uptake serve` owns it: the server imports the files in its writer)."""
 
 from __future__ import annotations
 
@@ -176,14 +177,24 @@ def import_files(
     )
     context = cli_context(ctx)
     console = Console(soft_wrap=True)
-    progress = _progress_bar(Console(stderr=True), context.settings.progress)
-    with context.open() as ws, progress as on_progress:
-        summaries = run_import(
-            ws.store,
-            files,
-            options,
-            rejects_dir=rejects or ws.path / "rejects",
-            on_progress=on_progress,
-        )
+    remote = context.server()
+    if remote is not None:
+        # No progress bar: the server reads the files and answers when they are committed.
+        summaries = remote.import_files(files, options, rejects_dir=rejects)
+    else:
+        progress = _progress_bar(Console(stderr=True), context.settings.progress)
+        with context.open() as ws, progress as on_progress:
+            summaries = run_import(
+                ws.store,
+                files,
+                options,
+                rejects_dir=rejects or ws.path / "rejects",
+                on_progress=on_progress,
+            )
     console.print(_summary_table(summaries))
     _print_notes(console, summaries)
+    if remote is not None:
+        console.print(
+            f"Imported through the server at {escape(remote.where)}, which owns this workspace.",
+            highlight=False,
+        )

@@ -11,7 +11,6 @@ from rich.table import Table
 
 from uptake.cli.home_option import DEFAULT_HOME, HomeOption
 from uptake.server.home import ServerHome
-from uptake.server.keys import KeyStore
 
 app = typer.Typer(help="API keys: write keys (tracking) and read tokens (queries).")
 
@@ -30,7 +29,7 @@ def create(
     """Create a key; its secret is printed once (only a hash is stored)."""
     server_home = ServerHome(home)
     server_home.project_path(project)
-    keys = KeyStore(server_home.keys_path)
+    keys = server_home.key_store()
     try:
         key, secret = keys.create(project, kind, label)
     finally:
@@ -60,7 +59,10 @@ def list_keys(
     home: HomeOption = DEFAULT_HOME,
 ) -> None:
     """List keys (ids, never secrets)."""
-    keys = KeyStore(ServerHome(home).keys_path)
+    server_home = ServerHome(home)
+    if project is not None:
+        server_home.project_path(project)
+    keys = server_home.key_store(create=False)
     try:
         found = keys.keys(project)
     finally:
@@ -80,7 +82,7 @@ def revoke(
     home: HomeOption = DEFAULT_HOME,
 ) -> None:
     """Revoke a key: calls with it are refused from now on."""
-    keys = KeyStore(ServerHome(home).keys_path)
+    keys = ServerHome(home).key_store(create=False)
     try:
         key = keys.revoke(key_id)
     finally:

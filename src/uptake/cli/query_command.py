@@ -1,4 +1,5 @@
-"""`uptake query SPEC` and `uptake explain SPEC`: any metric, JSON spec in, result out."""
+"""`uptake query SPEC` and `uptake explain SPEC`: any metric, JSON spec in, result out (through
+the server when `uptake serve` owns the workspace)."""
 
 from __future__ import annotations
 
@@ -53,13 +54,14 @@ def query(
 ) -> None:
     """Compute any metric from a JSON spec (see `uptake metrics` for the kinds)."""
     data = read_spec(spec)
-    with cli_context(ctx).open(read_only=True) as ws:
-        result = ws.compute(data)
+    with cli_context(ctx).reader() as source:
+        result = source.compute(data)
     render(result, fmt, Console(soft_wrap=True), show_sql=sql)
 
 
 def explain(ctx: typer.Context, spec: SpecArg) -> None:
     """Print the SQL a spec compiles to, without running it."""
     data = read_spec(spec)
-    with cli_context(ctx).open(read_only=True) as ws:
-        sys.stdout.write(ws.explain(data) + "\n")
+    with cli_context(ctx).reader() as source:
+        sql = source.explain(data)
+    sys.stdout.write(sql + "\n")

@@ -1,4 +1,5 @@
-"""`uptake report`: the KPI overview in the terminal (or as JSON)."""
+"""`uptake report`: the KPI overview in the terminal (or as JSON); through the server when
+`uptake serve` owns the workspace."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Annotated, Literal
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from uptake.cli.context import cli_context
@@ -75,7 +77,7 @@ def _features_table(report: Overview) -> Table:
     for row in report.features.rows:
         rate, days = row["adoption_rate"], row["median_days_to_first_use"]
         table.add_row(
-            str(row["feature"]),
+            escape(str(row["feature"])),
             f"{row['users']:,}",
             "—" if rate is None else f"{rate * 100:.0f}%",
             f"{row['first_time_users']:,}",
@@ -88,7 +90,7 @@ def _features_table(report: Overview) -> Table:
 def render_overview(report: Overview, console: Console) -> None:
     """Print the cards, the feature table and mean retention."""
     console.print(
-        f"[bold]{report.workspace}[/bold] — {report.date_from} to {report.date_to}, "
+        f"[bold]{escape(report.workspace)}[/bold] — {report.date_from} to {report.date_to}, "
         f"per {report.unit}"
     )
     cards = Table(
@@ -105,7 +107,7 @@ def render_overview(report: Overview, console: Console) -> None:
     for card in report.cards:
         trend = sparkline([v for _, v in card.series])
         if card.note:
-            cards.add_row(card.label, "—", "", "", f"[dim]{card.note}[/dim]")
+            cards.add_row(card.label, "—", "", "", f"[dim]{escape(card.note)}[/dim]")
         else:
             cards.add_row(
                 card.label,
@@ -128,7 +130,8 @@ def render_overview(report: Overview, console: Console) -> None:
         console.print(f"[bold]Retention[/bold] by {unit} since first activity (mean of cohorts)")
         console.print(f"  {cells}")
     for note in report.notes:
-        console.print(f"[yellow]note:[/yellow] {note}")
+        # Notes quote uptake.toml syntax (`[[features]]`): escape it, or Rich eats it as markup.
+        console.print(f"[yellow]note:[/yellow] {escape(note)}")
 
 
 def report(
@@ -147,10 +150,10 @@ def report(
 ) -> None:
     """The KPI overview: active users, stickiness, adoption, logins, time to value, NPS, churn,
     feature adoption and retention."""
-    with cli_context(ctx).open(read_only=True) as ws:
-        end = date_to.date() if date_to else ws.latest_event_date() or dt.date.today()
+    with cli_context(ctx).reader() as source:
+        end = date_to.date() if date_to else source.latest_event_date() or dt.date.today()
         start = date_from.date() if date_from else end - dt.timedelta(weeks=12) + dt.timedelta(1)
-        result = overview(ws.tables(), start, end, unit=unit, period=period)
+        result = overview(source, start, end, unit=unit, period=period)
     console = Console(soft_wrap=fmt == "json")
     if fmt == "json":
         console.file.write(json.dumps(result.model_dump(mode="json"), indent=2) + "\n")

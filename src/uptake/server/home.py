@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 
 from uptake.errors import WorkspaceError
+from uptake.server.keys import KeyStore
 from uptake.workspace import DEFINITIONS_FILE, Workspace
 
 PROJECT_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
@@ -71,3 +72,13 @@ class ServerHome:
         path = self.projects_dir / check_project_name(name)
         Workspace.init(path, name=name).close()
         return path
+
+    def key_store(self, create: bool = True) -> KeyStore:
+        """The key file, created on first use; with `create=False` (listing or revoking keys),
+        WorkspaceError when there is none: a mistyped --home should not make a new home."""
+        if not create and not self.keys_path.exists():
+            raise WorkspaceError(
+                f"no keys in {self.path} (no {KEYS_FILE} there): check --home, or create a key "
+                f"with `uptake keys create --project NAME --kind write --home {self.path}`"
+            )
+        return KeyStore(self.keys_path)

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 
 from uptake import __version__
 from uptake.server.home import ServerHome
-from uptake.web import read_api, tracking
+from uptake.web import import_api, read_api, tracking
 from uptake.web.config import ServerConfig
 from uptake.web.errors import install_error_handlers
 from uptake.web.state import AppState
@@ -42,6 +42,7 @@ def create_app(home: ServerHome, config: ServerConfig) -> FastAPI:
     install_error_handlers(app)
     app.include_router(tracking.router)
     app.include_router(read_api.router)
+    app.include_router(import_api.router)
 
     @app.get("/healthz", tags=["health"], summary="Liveness for load balancers")
     async def healthz() -> dict[str, str]:

@@ -7,6 +7,7 @@ time per project, so reads never wait for commits and commits never wait for rea
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from collections.abc import Mapping
 from pathlib import Path
@@ -52,6 +53,12 @@ class Project:
         """The SQL a spec compiles to."""
         with self._read_lock:
             return service.explain(spec, self.tables())
+
+    def latest_event_date(self) -> dt.date | None:
+        """The UTC date of the latest committed event, or None when there are none."""
+        with self._read_lock:
+            value = self.tables().events.timestamp.max().to_pyarrow().as_py()
+        return None if value is None else value.date()
 
     def close(self) -> None:
         """Commit what is queued, stop the writer and release the file."""

@@ -104,7 +104,9 @@ async def _store(state: AppState, request: Request, kind: str | None) -> JSONRes
         total = len(messages)
         what = f"{len(parsed.rejected)} of {total} messages rejected"
         if parsed.accepted:
-            what += f"; the other {parsed.accepted} were stored"
+            what += (
+                f"; the other {parsed.accepted} {'was' if parsed.accepted == 1 else 'were'} stored"
+            )
         return JSONResponse(
             error_body(
                 what,
