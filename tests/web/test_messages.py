@@ -261,3 +261,18 @@ def test_a_batch_keeps_the_good_messages_and_lists_the_bad_by_index() -> None:
         (1, "2", (FieldError("userId", "userId or anonymousId is required"),)),
         (2, None, (FieldError("", "message is larger than 32 KB"),)),
     ]
+
+
+def test_a_batch_of_one_oversized_message_rejects_it() -> None:
+    big = {
+        "type": "track",
+        "userId": "u",
+        "event": "e",
+        "properties": {"x": "y" * MAX_MESSAGE_BYTES},
+    }
+    parsed = parse_messages([big], None, RECEIVED)
+    assert (parsed.accepted, [r.index for r in parsed.rejected]) == (0, [0])
+
+
+def test_page_names_must_be_text() -> None:
+    assert errors({"userId": "u", "name": 5}, "page") == [FieldError("name", "must be a string")]

@@ -7,13 +7,26 @@ from typing import Annotated
 
 import typer
 import uvicorn
+from pydantic import ValidationError
 from rich.console import Console
 
 from uptake.cli.context import cli_context
 from uptake.cli.home_option import DEFAULT_HOME, HomeOption
+from uptake.errors import UptakeError
 from uptake.server.home import ServerHome
 from uptake.web.app import create_app
 from uptake.web.config import ServerConfig
+
+# ServerConfig's field -> the option that sets it, for one-line errors in the user's words.
+_FLAGS = {
+    "port": "--port",
+    "rate_per_second": "--rate",
+    "rate_burst": "--burst",
+    "body_timeout_seconds": "--body-timeout",
+    "commit_timeout_seconds": "--commit-timeout",
+    "query_timeout_seconds": "--query-timeout",
+    "keep_alive_seconds": "--keep-alive",
+}
 
 
 def serve(
@@ -25,13 +38,39 @@ def serve(
         float, typer.Option(help="Requests per second allowed per key (average).")
     ] = 2000.0,
     burst: Annotated[float, typer.Option(help="Requests per key allowed in a burst.")] = 4000.0,
+    body_timeout: Annotated[
+        float, typer.Option(help="Seconds allowed for a request body to arrive (else 408).")
+    ] = 30.0,
+    commit_timeout: Annotated[
+        float, typer.Option(help="Seconds a request waits for its commit (else 503).")
+    ] = 30.0,
+    query_timeout: Annotated[
+        float, typer.Option(help="Seconds a read-API query may run (else 503).")
+    ] = 120.0,
+    keep_alive: Annotated[
+        int, typer.Option(help="Seconds an idle keep-alive connection stays open.")
+    ] = 5,
     access_log: Annotated[bool, typer.Option(help="Log every request.")] = False,
 ) -> None:
     """Serve the projects of HOME: Segment-compatible /v1/* tracking, /api/* queries."""
     settings = cli_context(ctx).settings
-    config = ServerConfig(
-        host=host, port=port, settings=settings, rate_per_second=rate, rate_burst=burst
-    )
+    try:
+        config = ServerConfig(
+            host=host,
+            port=port,
+            settings=settings,
+            rate_per_second=rate,
+            rate_burst=burst,
+            body_timeout_seconds=body_timeout,
+            commit_timeout_seconds=commit_timeout,
+            query_timeout_seconds=query_timeout,
+            keep_alive_seconds=keep_alive,
+        )
+    except ValidationError as exc:
+        problem = exc.errors()[0]
+        field = str(problem["loc"][0]) if problem["loc"] else ""
+        flag = _FLAGS.get(field, field)
+        raise UptakeError(f"{flag}: {problem['msg'].lower()}") from None
     server_home = ServerHome(home)
     names = server_home.project_names()
     console = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -52,4 +91,5 @@ def serve(
         log_level="info",
         # Finish in-flight requests (they wait for their commit) before stopping.
         timeout_graceful_shutdown=30,
+        timeout_keep_alive=config.keep_alive_seconds,
     )

@@ -77,7 +77,7 @@ def parse_spec(data: Mapping[str, Any] | MetricSpec) -> MetricSpec:
     if not isinstance(data, Mapping):
         raise SpecError("a metric spec must be a JSON object with a `kind`")
     kind = data.get("kind")
-    if kind not in _BY_KIND:
+    if not isinstance(kind, str) or kind not in _BY_KIND:
         raise SpecError(f"unknown metric kind {kind!r}; known kinds: {', '.join(kinds())}")
     try:
         spec = _ADAPTER.validate_python(dict(data))

@@ -28,6 +28,9 @@ class ServerConfig(BaseModel):
     query_timeout_seconds: float = Field(
         default=120.0, gt=0, description="Time allowed for a query before answering 503."
     )
+    keep_alive_seconds: int = Field(
+        default=5, gt=0, description="How long an idle keep-alive connection stays open."
+    )
 
     @property
     def url(self) -> str:

@@ -5,6 +5,7 @@ Body: `{"success": false, "error": "<one line>", ...details}`.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -13,6 +14,8 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from uptake.errors import SpecError, UptakeError, WorkspaceError
+
+log = logging.getLogger("uptake.serve")
 
 
 class ApiError(Exception):
@@ -39,7 +42,8 @@ def error_body(message: str, **details: Any) -> dict[str, Any]:
 
 def install_error_handlers(app: FastAPI) -> None:
     """Turn ApiError, uptake's own errors, FastAPI's validation errors and HTTP errors into
-    JSON bodies."""
+    JSON bodies; anything else is a 500 with a JSON body (the traceback goes to the log, never
+    to the caller)."""
 
     @app.exception_handler(ApiError)
     async def api_error(_: Request, exc: ApiError) -> JSONResponse:
@@ -71,4 +75,13 @@ def install_error_handlers(app: FastAPI) -> None:
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         return JSONResponse(
             error_body(str(exc.detail)), status_code=exc.status_code, headers=exc.headers
+        )
+
+    @app.exception_handler(Exception)
+    async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+        # Starlette calls this from its outermost middleware and re-raises afterwards, so
+        # uvicorn still logs the traceback; the caller only learns that it was not its fault.
+        log.error("unexpected error on %s %s: %r", request.method, request.url.path, exc)
+        return JSONResponse(
+            error_body("internal error: the server log has the details"), status_code=500
         )

@@ -210,6 +210,11 @@ def parse_message(
             errors.append(FieldError("event", "track calls need a non-empty event name"))
         elif len(event) > MAX_ID_CHARS:
             errors.append(FieldError("event", f"is longer than {MAX_ID_CHARS} characters"))
+    if call in ("page", "screen"):
+        for key in ("name", "category"):
+            value = message.get(key)
+            if value is not None and not isinstance(value, str):
+                errors.append(FieldError(key, "must be a string"))
     group = _identifier(message, "groupId", errors) if call == "group" else None
     if call == "group" and group is None and not any(e.field == "groupId" for e in errors):
         errors.append(FieldError("groupId", "group calls need a groupId"))
@@ -263,14 +268,15 @@ def parse_message(
 
 
 def parse_messages(messages: list[Any], kind: str | None, received_at: dt.datetime) -> Parsed:
-    """Parse a request's messages: rows of the good ones, an entry per bad one. Messages
-    larger than MAX_MESSAGE_BYTES are rejected."""
+    """Parse a request's messages: rows of the good ones, an entry per bad one. Batch
+    messages (`kind` None) larger than MAX_MESSAGE_BYTES are rejected (a single call's body
+    limit is checked when it is read)."""
     rows = Rows()
     rejected: list[Rejected] = []
     accepted = 0
     for index, message in enumerate(messages):
         result: Rows | list[FieldError]
-        if len(messages) > 1 and len(orjson.dumps(message)) > MAX_MESSAGE_BYTES:
+        if kind is None and len(orjson.dumps(message)) > MAX_MESSAGE_BYTES:
             result = [FieldError("", f"message is larger than {MAX_MESSAGE_BYTES // 1024} KB")]
         else:
             result = parse_message(message, kind, received_at)

@@ -82,7 +82,10 @@ async def _store(state: AppState, request: Request, kind: str | None) -> JSONRes
         batch = body.get("batch")
         if not isinstance(batch, list):
             raise ApiError(400, "a batch call needs `batch`: a list of calls")
-        messages = _merge_context(batch, body.get("context"))
+        context = body.get("context")
+        if context is not None and not isinstance(context, dict):
+            raise ApiError(400, "`context` of a batch must be a JSON object")
+        messages = _merge_context(batch, context)
     else:
         messages = [body]
     parsed: Parsed = parse_messages(messages, kind, utc_now())

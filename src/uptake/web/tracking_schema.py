@@ -11,14 +11,17 @@ from pydantic import BaseModel, ConfigDict, Field
 class _Call(BaseModel):
     model_config = ConfigDict(extra="allow")
 
-    userId: str | None = Field(default=None, description="Your id of the user.")
-    anonymousId: str | None = Field(default=None, description="Device / visitor id.")
-    messageId: str | None = Field(
+    # Ids may be numbers, as Segment allows; they are stored as text.
+    userId: str | int | float | None = Field(default=None, description="Your id of the user.")
+    anonymousId: str | int | float | None = Field(default=None, description="Device / visitor id.")
+    messageId: str | int | float | None = Field(
         default=None, description="Unique id of the message: retries with it are stored once."
     )
     timestamp: str | None = Field(default=None, description="ISO-8601 time of the call.")
     context: dict[str, Any] | None = Field(default=None, description="Context (groupId...).")
-    writeKey: str | None = Field(default=None, description="Write key, if not sent as Basic.")
+    writeKey: Any = Field(
+        default=None, description="Write key, if not sent as Basic (ignored when it is)."
+    )
 
 
 class TrackCall(_Call):
@@ -37,7 +40,7 @@ class IdentifyCall(_Call):
 class GroupCall(_Call):
     """The account (group) a user belongs to, and its traits (name, plan, seats...)."""
 
-    groupId: str = Field(description="Your id of the account.")
+    groupId: str | int | float = Field(description="Your id of the account.")
     traits: dict[str, Any] | None = None
 
 
@@ -45,6 +48,7 @@ class PageCall(_Call):
     """A page view (stored as the event `page_viewed`)."""
 
     name: str | None = None
+    category: str | None = None
     properties: dict[str, Any] | None = None
 
 
@@ -59,7 +63,7 @@ class BatchCall(BaseModel):
 
     batch: list[dict[str, Any]] = Field(description="Calls, each with a `type`.")
     context: dict[str, Any] | None = None
-    writeKey: str | None = None
+    writeKey: Any = None
 
 
 class TrackingResponse(BaseModel):
