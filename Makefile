@@ -16,9 +16,15 @@ $(STAMP): pyproject.toml constraints.txt
 
 install: $(STAMP)
 
+# The demo: a server home in demo/ with one project, its KPI report, then the dashboard.
+DEMO_PASSWORD ?= uptake-demo
+DEMO_PORT ?= 8000
 demo: install
-	$(BIN)/uptake demo demo --size small --force
-	$(BIN)/uptake -w demo report
+	$(BIN)/uptake demo demo/projects/demo --size small --force
+	$(BIN)/uptake -w demo/projects/demo report
+	printf '%s\n' '$(DEMO_PASSWORD)' | $(BIN)/uptake users create demo --home demo --password-stdin --force
+	@echo "Dashboard: http://127.0.0.1:$(DEMO_PORT)  (log in as demo / $(DEMO_PASSWORD); Ctrl+C stops)"
+	$(BIN)/uptake serve --home demo --port $(DEMO_PORT)
 
 test: install
 	$(BIN)/ruff check src tests benchmarks

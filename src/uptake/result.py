@@ -40,13 +40,30 @@ class Result(BaseModel):
         return [row[name] for row in self.rows]
 
     def to_csv(self) -> str:
-        """The rows as CSV text with a header line."""
+        """The rows as CSV text with a header line.
+
+        Text that a spreadsheet would run as a formula (starting with =, +, -, @, a tab or a
+        carriage return) is prefixed with a single quote: names and traits come from ingested
+        data (OWASP "CSV injection"). Numbers are written as they are.
+        """
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow([c.name for c in self.columns])
+        writer.writerow([_cell(c.name) for c in self.columns])
         for row in self.rows:
-            writer.writerow(["" if row[c.name] is None else row[c.name] for c in self.columns])
+            writer.writerow(
+                ["" if row[c.name] is None else _cell(row[c.name]) for c in self.columns]
+            )
         return buffer.getvalue()
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: Any) -> Any:
+    """A CSV cell: text that looks like a spreadsheet formula gets a leading quote."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
 
 
 def _simple_type(t: pa.DataType) -> str:

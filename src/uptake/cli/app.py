@@ -20,6 +20,7 @@ from uptake.cli import (
     query_command,
     report_command,
     serve_command,
+    users_command,
 )
 from uptake.cli.context import CliContext
 from uptake.errors import UptakeError
@@ -64,6 +65,7 @@ app.command("demo")(demo_command.demo)
 app.command("serve")(serve_command.serve)
 app.add_typer(projects_command.app, name="projects")
 app.add_typer(keys_command.app, name="keys")
+app.add_typer(users_command.app, name="users")
 
 
 def main() -> None:

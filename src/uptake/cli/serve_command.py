@@ -50,6 +50,12 @@ def serve(
     keep_alive: Annotated[
         int, typer.Option(help="Seconds an idle keep-alive connection stays open.")
     ] = 5,
+    secure_cookies: Annotated[
+        bool, typer.Option(help="Secure cookies: set when users reach it over HTTPS.")
+    ] = False,
+    telemetry: Annotated[
+        bool, typer.Option(help="FastAPI's OpenTelemetry instrumentation (global providers).")
+    ] = False,
     access_log: Annotated[bool, typer.Option(help="Log every request.")] = False,
 ) -> None:
     """Serve the projects of HOME: Segment-compatible /v1/* tracking, /api/* queries."""
@@ -65,6 +71,8 @@ def serve(
             commit_timeout_seconds=commit_timeout,
             query_timeout_seconds=query_timeout,
             keep_alive_seconds=keep_alive,
+            secure_cookies=secure_cookies,
+            telemetry=telemetry,
         )
     except ValidationError as exc:
         problem = exc.errors()[0]

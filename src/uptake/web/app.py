@@ -13,6 +13,7 @@ from uptake.server.home import ServerHome
 from uptake.web import import_api, read_api, tracking
 from uptake.web.config import ServerConfig
 from uptake.web.errors import install_error_handlers
+from uptake.web.pages import install_dashboard
 from uptake.web.state import AppState
 
 log = logging.getLogger("uptake.serve")
@@ -37,12 +38,18 @@ def create_app(home: ServerHome, config: ServerConfig) -> FastAPI:
         version=__version__,
         summary="Adoption analytics: Segment-compatible tracking API and metric queries.",
         lifespan=lifespan,
+        telemetry={
+            "tracing": config.telemetry,
+            "metrics": config.telemetry,
+            "logs": config.telemetry,
+        },
     )
     app.state.uptake = state
     install_error_handlers(app)
     app.include_router(tracking.router)
     app.include_router(read_api.router)
     app.include_router(import_api.router)
+    install_dashboard(app, state)
 
     @app.get("/healthz", tags=["health"], summary="Liveness for load balancers")
     async def healthz() -> dict[str, str]:

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import ibis
 
@@ -21,6 +21,8 @@ from uptake.result import Result
 from uptake.settings import Settings
 from uptake.web.committer import GroupCommitter
 from uptake.workspace import Workspace
+
+T = TypeVar("T")
 
 
 class Project:
@@ -43,6 +45,12 @@ class Project:
             else:
                 self._tables = self.workspace.tables()
         return self._tables
+
+    def read(self, work: Callable[[Tables], T]) -> T:
+        """Run `work(tables)` on the reader, one read at a time (blocking: call from a worker
+        thread)."""
+        with self._read_lock:
+            return work(self.tables())
 
     def compute(self, spec: MetricSpec | Mapping[str, Any]) -> Result:
         """Run a metric on the committed data (blocking: call from a worker thread)."""

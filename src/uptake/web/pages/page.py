@@ -1,0 +1,36 @@
+"""A dashboard page as the frame sees it: its name in the navigation, its URL under a project,
+and which filter-bar controls it offers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from uptake.metrics.periods import Period
+
+
+def project_url(project: str, path: str = "") -> str:
+    """The URL of a page of `project` (`path` like "/features", "" for the overview)."""
+    return f"/projects/{quote(project, safe='')}{path}"
+
+
+@dataclass(frozen=True)
+class Page:
+    """One entry of the left navigation.
+
+    `periods` are the periods the filter bar offers on this page (none: the page shows whole
+    ranges and has no period control); `nav` is False for pages reached from another page
+    (a feature's page) rather than from the navigation.
+    """
+
+    key: str
+    label: str
+    path: str
+    order: int
+    periods: tuple[Period, ...] = ()
+    default_period: Period | None = None
+    nav: bool = True
+
+    def url(self, project: str) -> str:
+        """This page's URL for `project` (without a query string)."""
+        return project_url(project, self.path)
