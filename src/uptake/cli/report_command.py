@@ -13,6 +13,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from uptake.cli.context import cli_context
+from uptake.number_format import format_change, format_value
 from uptake.report import KpiCard, Overview, overview
 
 BARS = "▁▂▃▄▅▆▇█"
@@ -31,32 +32,13 @@ def sparkline(values: list[float | None]) -> str:
 
 
 def _show(card: KpiCard, value: float | None) -> str:
-    if value is None:
-        return "—"
-    match card.format:
-        case "percent":
-            return f"{value:.1f}%"
-        case "fraction":
-            return f"{value * 100:.1f}%"
-        case "hours":
-            return f"{value / 24:.1f} d" if value >= 48 else f"{value:.1f} h"
-        case "count":
-            return f"{value:,.0f}"
-        case _:
-            return f"{value:,.1f}"
+    return format_value(value, card.format)
 
 
 def _change(card: KpiCard) -> str:
-    if card.change is None:
+    text = format_change(card.change, card.previous, card.format)
+    if card.change is None or text is None:
         return ""
-    if card.format in ("percent", "fraction", "score"):
-        # Rates and scores (NPS) change in points; a relative change of a score is meaningless.
-        delta = card.change * (100 if card.format == "fraction" else 1)
-        text = f"{delta:+.1f} pts"
-    elif card.previous:
-        text = f"{card.change / abs(card.previous) * 100:+.0f}%"
-    else:
-        text = f"{card.change:+,.1f}"
     good = (card.change > 0) == card.higher_is_better
     colour = "green" if card.change == 0 or good else "red"
     return f"[{colour}]{text}[/{colour}]"
