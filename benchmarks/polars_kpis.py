@@ -16,6 +16,7 @@ from typing import Any
 import polars as pl
 
 from benchmarks.definitions import Catalog, read_catalog
+from benchmarks.retention_rows import retention_rows
 from benchmarks.specs import FUNNEL_STEPS, RETENTION_PERIODS, date_range
 
 Row = dict[str, Any]
@@ -214,31 +215,7 @@ def retention(frames: Frames, spec: dict[str, Any]) -> list[Row]:
     sizes_frame = members.group_by("cohort_index").len().collect()
     returned = {(c, k): n for c, k, n in hits.iter_rows()}
     sizes = dict(sizes_frame.iter_rows())
-    cells = []
-    for i in range(weeks):
-        size = int(sizes.get(i, 0))
-        for k in range(min(RETENTION_PERIODS, weeks - 1 - i) + 1):
-            kept = size if k == 0 else int(returned.get((i, k), 0))
-            cells.append((first + WEEK * i, size, k, kept))
-    rows = [_retention_row(cohort, size, k, kept, False) for cohort, size, k, kept in cells]
-    for k in range(RETENTION_PERIODS + 1):
-        at_k = [c for c in cells if c[2] == k]
-        size = sum(c[1] for c in at_k)
-        rows.append(_retention_row(None, size, k, sum(c[3] for c in at_k), True))
-    return rows
-
-
-def _retention_row(
-    cohort: dt.date | None, size: int, period: int, retained: int, is_mean: bool
-) -> Row:
-    return {
-        "cohort": cohort,
-        "cohort_size": size,
-        "period": period,
-        "retained": retained,
-        "retention_rate": retained / size if size else None,
-        "is_mean": is_mean,
-    }
+    return retention_rows(first, weeks, sizes, returned)
 
 
 def funnel(frames: Frames, spec: dict[str, Any]) -> list[Row]:
