@@ -292,3 +292,38 @@ def test_cumulative_adoption_never_falls_while_nobody_signs_up(paths, signed_up,
     spec = {"kind": "adoption_rate", "from": str(date(0)), "to": str(date(40)), "period": period}
     percents = _compute(story, spec).column("cumulative_adoption_percent")
     assert all(a <= b for a, b in itertools.pairwise(percents))
+
+
+def test_an_account_filter_keeps_the_users_of_matching_accounts(run):
+    # acme is on "pro", initech on "free"; cat's account (globex) has no profile. With
+    # account.plan = pro only acme's users count: ann (active before the range), bob (first
+    # active day 1) and dan (signed up day 3, never active). new: wk1 bob; cumulative ann+bob
+    # = 2 throughout; known users 3 throughout (dan's profile counts from day 3).
+    story = journeys(
+        {
+            "ann": [("login", day(-3)), ("export", day(2))],
+            "bob": [("login", day(1)), ("export", day(9)), ("export", day(10))],
+            "cat": [("login", day(8))],
+            "eve": [("login", day(16)), ("export", day(16))],
+        },
+        users={
+            "ann": user(account="acme", created=day(-10)),
+            "bob": user(account="acme", created=day(1)),
+            "dan": user(account="acme", created=day(3)),
+            "eve": user(account="initech", created=day(12)),
+        },
+        accounts={
+            "acme": account(started=day(-20), plan="pro"),
+            "initech": account(started=day(14), plan="free"),
+        },
+        account_of={"cat": "globex"},
+    )
+    pro = [{"property": "account.plan", "op": "eq", "value": "pro"}]
+    result = run(story, {"kind": "adoption_rate", "filters": pro, **WEEKS})
+    assert values(result, *COLUMNS) == approx_rows(
+        [
+            (date(0), 1, 2, 3, 100 / 3, 200 / 3),
+            (date(7), 0, 2, 3, 0.0, 200 / 3),
+            (date(14), 0, 2, 3, 0.0, 200 / 3),
+        ]
+    )

@@ -11,13 +11,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import Field, field_validator
 
-from uptake.definitions import Feature
+from uptake.definitions import Feature, Filter
 from uptake.errors import SpecError
 from uptake.metrics.filters import compare, entity_filters, event_filters, with_breakdown
 from uptake.metrics.milestones import first_times, signup_times
 from uptake.metrics.periods import Period, WeekStart, bucket
 from uptake.metrics.selection import (
     activity_rows,
+    is_pattern,
     names_predicate,
     needs_raw_events,
     raw_events,
@@ -127,36 +128,43 @@ class FeatureAdoption(MetricSpec):
         )
         median = self._median_days(tables, catalog, firsts, spine, by)
 
-        frame = catalog.cross_join(spine.select("period"))
+        # One chain of joins, each value picked from its own table: no renamed key columns to
+        # drop between joins, so one SELECT (and a smaller expression to compile). `view()`
+        # tells Ibis apart the tables that share an ancestor (`firsts`).
+        periods = spine.select("period").view()
+        usage, new, median, active = usage.view(), new.view(), median.view(), active.view()
+        frame = catalog.cross_join(periods)
+        keys: dict[str, ir.Value] = {"feature": catalog.feature, "period": periods.period}
         if by:
-            keys = ibis.union(usage.select(*by), active.select(*by), distinct=True)
-            frame = frame.cross_join(keys)
+            seen = ibis.union(usage.select(*by), active.select(*by), distinct=True).view()
+            frame = frame.cross_join(seen)
+            keys.update({k: seen[k] for k in by})
+
+        def on(right: ibis.Table, names: list[str]) -> list[ir.BooleanValue]:
+            return [keys[k] == right[k] for k in names]
+
         keyed = ["feature", "period", *by]
-        out = (
-            frame.left_join(usage, keyed)
-            .drop(*[f"{k}_right" for k in keyed])
-            .left_join(new, keyed)
-            .drop(*[f"{k}_right" for k in keyed])
-            .left_join(median, keyed)
-            .drop(*[f"{k}_right" for k in keyed])
-            .left_join(active, ["period", *by])
-            .drop(*[f"{k}_right" for k in ["period", *by]])
+        joined = (
+            frame.left_join(usage, on(usage, keyed))
+            .left_join(new, on(new, keyed))
+            .left_join(median, on(median, keyed))
+            .left_join(active, on(active, ["period", *by]))
         )
-        users = out.users.fill_null(0)
-        active_users = out.active_users.fill_null(0)
-        out = out.select(
-            "feature",
-            *(["period"] if self.period is not None else []),
-            *by,
+        users = usage.users.fill_null(0)
+        active_users = active.active_users.fill_null(0)
+        out = joined.select(
+            keys["feature"],
+            *([keys["period"]] if self.period is not None else []),
+            *[keys[k] for k in by],
             users=users,
-            uses=out.uses.fill_null(0),
-            first_time_users=out.first_time_users.fill_null(0),
+            uses=usage.uses.fill_null(0),
+            first_time_users=new.first_time_users.fill_null(0),
             active_users=active_users,
             adoption_rate=ibis.cases(
                 (active_users > 0, users.cast("float64") / active_users), else_=ibis.null("float64")
             ),
-            median_days_to_first_use=out.median_days_to_first_use,
-            released_at=out.released_at,
+            median_days_to_first_use=median.median_days_to_first_use,
+            released_at=catalog.released_at,
         )
         return out.order_by(["feature", *(["period"] if self.period is not None else []), *by])
 
@@ -199,26 +207,36 @@ class FeatureAdoption(MetricSpec):
             # Every feature without property conditions in one scan of the rollup: an inner join
             # with the small (event, feature) table both picks the rows and tags them, cheaper
             # than matching glob patterns on every row. An event may belong to several features.
-            d = tables.daily.filter(
-                tables.daily.day >= ibis.date(self.date_from.isoformat()),
-                tables.daily.day <= ibis.date(self.date_to.isoformat()),
+            d = tables.daily
+            d = d.filter(
+                d.day >= ibis.date(self.date_from.isoformat()),
+                d.day <= ibis.date(self.date_to.isoformat()),
+                self._entity_of(d).notnull(),
             )
+            d = entity_filters(d, self.filters, tables)
             d = d.join(self._feature_events(tables, plain), "event")
-            d = self._entity(entity_filters(d, self.filters, tables))
-            d = d.mutate(period=self._bucket(d.day, week_start))
-            parts.append(d.group_by("feature", "entity", "period").agg(uses=d.n.sum()))
+            parts.append(
+                d.group_by(
+                    feature=d.feature,
+                    entity=self._entity_of(d),
+                    period=self._bucket(d.day, week_start),
+                ).agg(uses=d.n.sum())
+            )
         for feature in features:
             if feature in plain:
                 continue
-            ev = raw_events(tables, feature, self.filters, self.date_from, self.date_to)
-            ev = self._entity(ev)
-            ev = ev.mutate(period=self._bucket(ev.timestamp.date(), week_start))
-            parts.append(
-                ev.group_by("entity", "period")
-                .agg(uses=ev.count())
-                .mutate(feature=ibis.literal(feature.name))
-                .select("feature", "entity", "period", "uses")
+            # The whole history of the feature's events, then the range: first uses read the
+            # same rows (`first_times`), so the engine scans `events` once for both.
+            ev = raw_events(tables, feature, self.filters, None, None)
+            ev = ev.filter(
+                ev.timestamp >= _midnight(self.date_from),
+                ev.timestamp < _midnight(self.date_to + dt.timedelta(days=1)),
+                self._entity_of(ev).notnull(),
             )
+            used = ev.group_by(
+                entity=self._entity_of(ev), period=self._bucket(ev.timestamp.date(), week_start)
+            ).agg(uses=ev.count())
+            parts.append(used.select(_named(feature), "entity", "period", "uses"))
         return _stack(parts)
 
     def _first_uses(self, tables: Tables, features: list[Feature]) -> ibis.Table:
@@ -226,40 +244,54 @@ class FeatureAdoption(MetricSpec):
         parts = []
         plain = [f for f in features if not needs_raw_events(f, self.filters)]
         if plain:
-            fs = tables.first_seen.join(self._feature_events(tables, plain), "event")
-            fs = self._entity(entity_filters(fs, self.filters, tables))
-            parts.append(fs.group_by("feature", "entity").agg(first_at=fs.first_at.min()))
+            fs = tables.first_seen
+            fs = entity_filters(fs.filter(self._entity_of(fs).notnull()), self.filters, tables)
+            fs = fs.join(self._feature_events(tables, plain), "event")
+            parts.append(
+                fs.group_by(feature=fs.feature, entity=self._entity_of(fs)).agg(
+                    first_at=fs.first_at.min()
+                )
+            )
         for feature in features:
             if feature in plain:
                 continue
             firsts = first_times(tables, self.unit, feature, self.filters)
-            parts.append(
-                firsts.mutate(feature=ibis.literal(feature.name)).select(
-                    "feature", "entity", "first_at"
-                )
-            )
+            parts.append(firsts.select(_named(feature), "entity", "first_at"))
         return _stack(parts)
 
     def _feature_events(self, tables: Tables, features: list[Feature]) -> ibis.Table:
-        """Rows (event, feature): every event name ever seen that belongs to a feature and
-        passes the spec's event-name filters."""
-        names = tables.first_seen.select("event").distinct()
-        for f in event_filters(self.filters):
-            names = names.filter(compare(names.event, f))
-        tagged = [
-            names.filter(names_predicate(names.event, f.events)).mutate(
-                feature=ibis.literal(f.name)
-            )
-            for f in features
-        ]
-        return _stack(tagged)
+        """Rows (event, feature): every event name that belongs to a feature and passes the
+        spec's event-name filters, once per feature.
 
-    def _entity(self, rows: ibis.Table) -> ibis.Table:
-        """Add `entity` (the user or the account); rows without one (an event with no account
-        under unit='account') are left out."""
-        entity = rows.user_id if self.unit == "user" else rows.account_id
-        rows = rows.mutate(entity=entity)
-        return rows.filter(rows.entity.notnull())
+        Features named by exact names need no data: a small in-memory table lists them (a name
+        never seen simply joins nothing). Glob patterns are matched against the names ever seen
+        in `first_seen`. One in-memory table instead of a filtered scan per feature also keeps
+        the expression small, which is most of the compile time.
+        """
+        exact = [f for f in features if not any(is_pattern(e) for e in f.events)]
+        parts = []
+        if exact:
+            pairs = sorted({(e, f.name) for f in exact for e in f.events})
+            listed = ibis.memtable(
+                {"event": [p[0] for p in pairs], "feature": [p[1] for p in pairs]},
+                schema={"event": "string", "feature": "string"},
+            )
+            parts.append(_event_name_filters(listed, self.filters))
+        patterned = [f for f in features if f not in exact]
+        if patterned:
+            names = _event_name_filters(tables.first_seen.select("event").distinct(), self.filters)
+            parts.extend(
+                names.filter(names_predicate(names.event, f.events)).mutate(
+                    feature=ibis.literal(f.name)
+                )
+                for f in patterned
+            )
+        return _stack(parts)
+
+    def _entity_of(self, rows: ibis.Table) -> ir.StringValue:
+        """The user or the account of each row (null: an event with no account under
+        unit='account', which is left out)."""
+        return rows.user_id if self.unit == "user" else rows.account_id
 
     def _active(self, tables: Tables, week_start: WeekStart) -> ibis.Table:
         """Rows (entity, period): entities active per the workspace definition in each period."""
@@ -305,6 +337,17 @@ class FeatureAdoption(MetricSpec):
         return joined.group_by(["feature", "period", *by]).agg(
             median_days_to_first_use=joined.days.median()
         )
+
+
+def _event_name_filters(names: ibis.Table, filters: list[Filter]) -> ibis.Table:
+    """Keep the rows whose `event` passes every event-name filter of the spec."""
+    for f in event_filters(filters):
+        names = names.filter(compare(names.event, f))
+    return names
+
+
+def _named(feature: Feature) -> ir.StringValue:
+    return ibis.literal(feature.name).name("feature")
 
 
 def _stack(parts: list[ibis.Table]) -> ibis.Table:

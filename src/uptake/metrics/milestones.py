@@ -19,17 +19,15 @@ def first_times(
     if needs_raw_events(selector, filters):
         rows = raw_events(tables, selector, filters, None, None)
         entity = rows.user_id if unit == "user" else rows.account_id
-        rows = rows.mutate(entity=entity, first_at=rows.timestamp)
-    else:
-        fs = tables.first_seen
-        fs = fs.filter(selector_predicate(fs.event, selector, tables.definitions))
-        for f in event_filters(filters):
-            fs = fs.filter(compare(fs.event, f))
-        rows = entity_filters(fs, filters, tables)
-        entity = rows.user_id if unit == "user" else rows.account_id
-        rows = rows.mutate(entity=entity)
-    rows = rows.filter(rows.entity.notnull())
-    return rows.group_by("entity").agg(first_at=rows.first_at.min())
+        rows = rows.filter(entity.notnull())
+        return rows.group_by(entity=entity).agg(first_at=rows.timestamp.min())
+    fs = tables.first_seen
+    entity = fs.user_id if unit == "user" else fs.account_id
+    preds = [selector_predicate(fs.event, selector, tables.definitions), entity.notnull()]
+    preds += [compare(fs.event, f) for f in event_filters(filters)]
+    rows = entity_filters(fs.filter(*preds), filters, tables)
+    entity = rows.user_id if unit == "user" else rows.account_id
+    return rows.group_by(entity=entity).agg(first_at=rows.first_at.min())
 
 
 def signup_times(tables: Tables, unit: str, filters: list[Filter]) -> ibis.Table:
@@ -61,14 +59,21 @@ def signup_times(tables: Tables, unit: str, filters: list[Filter]) -> ibis.Table
     signed = ibis.least(profile_at, first_at) if unit == "user" else profile_at.fill_null(first_at)
     out = joined.select(entity=joined.entity.fill_null(joined.entity_right), signed_up_at=signed)
     if filters:
-        # Entities known only from events must pass the user/account filters too.
-        kept = entity_filters(
-            out.mutate(
-                user_id=out.entity if unit == "user" else ibis.null("string"),
-                account_id=out.entity if unit == "account" else ibis.null("string"),
-            ),
-            [f for f in filters if f.namespace != "event"],
-            tables,
-        )
+        # Entities known only from events must pass the user/account filters too. A user's
+        # account (for `account.*` filters) is the one on its profile.
+        if unit == "user":
+            # A view: `tables.users` is already in this expression (the profiles above).
+            profiles_again = tables.users.view()
+            users = profiles_again.select(
+                profile_user=profiles_again.user_id, account_id=profiles_again.account_id
+            )
+            base = out.view()
+            with_account = base.left_join(users, base.entity == users.profile_user)
+            candidates = with_account.select(
+                "entity", "signed_up_at", user_id=with_account.entity, account_id="account_id"
+            )
+        else:
+            candidates = out.mutate(user_id=ibis.null("string"), account_id=out.entity)
+        kept = entity_filters(candidates, [f for f in filters if f.namespace != "event"], tables)
         out = kept.select("entity", "signed_up_at")
     return out.filter(out.signed_up_at.notnull())

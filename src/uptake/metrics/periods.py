@@ -18,7 +18,11 @@ _SHIFT = {"sunday": 1, "monday": 0}
 def bucket(
     value: ir.DateValue | ir.TimestampValue, period: Period, week_start: WeekStart
 ) -> ir.DateValue:
-    """The first day of the period that `value` falls in, as a date."""
+    """The first day of the period that `value` falls in, as a date.
+
+    To group rows by period, `period_number` is cheaper (an integer key, no timestamp
+    arithmetic); this is for metrics that need the date itself.
+    """
     day = value.date() if isinstance(value, ir.TimestampValue) else value
     match period:
         case "day":
@@ -102,6 +106,19 @@ def period_number(
             return day.delta(epoch, unit="day") // 7
         case "month":
             return day.year() * 12 + day.month() - 1
+        case _:
+            assert_never(period)
+
+
+def period_number_of(day: dt.date, period: Period, week_start: WeekStart) -> int:
+    """Python twin of `period_number` for one date."""
+    match period:
+        case "day":
+            return (day - _EPOCH[week_start]).days
+        case "week":
+            return (day - _EPOCH[week_start]).days // 7
+        case "month":
+            return day.year * 12 + day.month - 1
         case _:
             assert_never(period)
 

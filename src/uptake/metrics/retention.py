@@ -238,21 +238,29 @@ class Retention(MetricSpec):
     ) -> ibis.Table:
         """Rows (cohort, [breakdown], cohort_size, period, retained) for every spine cell."""
         keys = ["cohort_index", *by]
-        with_sizes = spine.left_join(sizes, keys).drop(*[f"{c}_right" for c in keys])
-        joined = with_sizes.left_join(counts, [*keys, "period"])
-        joined = joined.drop(*[f"{c}_right" for c in [*keys, "period"]])
-        size = joined.cohort_size.fill_null(0).cast("int64")
-        returned = joined.returned.fill_null(0).cast("int64")
+        # One chain of joins, each value read from its own table (no renamed keys to drop).
+        spine, sizes, counts = spine.view(), sizes.view(), counts.view()
+        joined = spine.left_join(sizes, [spine[c] == sizes[c] for c in keys]).left_join(
+            counts, [spine[c] == counts[c] for c in [*keys, "period"]]
+        )
+        cells = joined.select(
+            spine.cohort,
+            *[spine[c] for c in keys],
+            spine.period,
+            size=sizes.cohort_size.fill_null(0).cast("int64"),
+            returned=counts.returned.fill_null(0).cast("int64"),
+        )
+        returned = cells.returned
         if self.retention == "on_or_after":
             # Retained in k = members whose last return is in k or later.
             later = ibis.window(group_by=keys, order_by="period", rows=(0, None))
             returned = returned.sum().over(later).cast("int64")
-        return joined.select(
+        return cells.select(
             "cohort",
             *by,
-            cohort_size=size,
-            period=joined.period,
-            retained=ibis.cases((joined.period == 0, size), else_=returned),
+            cohort_size=cells.size,
+            period=cells.period,
+            retained=ibis.cases((cells.period == 0, cells.size), else_=returned),
         )
 
     def _with_mean(self, cells: ibis.Table, by: list[str]) -> ibis.Table:

@@ -118,9 +118,7 @@ class StickinessRatio(EventChoice, MetricSpec):
             entity_days=per_entity.active_days.sum(), active=per_entity.count()
         )
         spine = numbered_spine(self.date_from, self.date_to, self.period, week_start)
-        dated = values.join(spine, values.number == spine.number)
-        dated = dated.select(dated.period, *by, "entity_days", "active")
-        filled = fill_periods(dated, spine, ["entity_days", "active"], by)
+        filled = fill_periods(values, spine, ["entity_days", "active"], by, on="number")
         joined = filled.join(spine, filled.period == spine.period)
         average = joined.entity_days.cast("float64") / joined.days.cast("float64")
         out = joined.select(

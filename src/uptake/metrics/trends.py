@@ -9,10 +9,10 @@ import ibis
 from pydantic import Field
 
 from uptake.metrics.filters import NONE_LABEL, event_property, with_breakdown
-from uptake.metrics.periods import bucket
+from uptake.metrics.periods import period_number
 from uptake.metrics.selection import activity_rows, raw_events
 from uptake.metrics.spec import EventChoice, MetricSpec
-from uptake.metrics.spine import fill_periods, period_spine
+from uptake.metrics.spine import fill_periods, numbered_spine
 from uptake.metrics.tables import Tables
 
 Measure = Literal["total", "unique", "dau", "wau", "mau"]
@@ -38,27 +38,32 @@ class Trend(EventChoice, MetricSpec):
     def to_expr(self, tables: Tables) -> ibis.Table:
         """Rows (period, [breakdown], value)."""
         week_start = self.resolved_week_start(tables.definitions)
-        spine = period_spine(self.date_from, self.date_to, self.period, week_start)
+        spine = numbered_spine(self.date_from, self.date_to, self.period, week_start)
         lookback = ROLLING_DAYS.get(self.measure, 1) - 1
         rows = self._rows(tables, self.date_from - dt.timedelta(days=lookback))
         by = ["breakdown"] if self.breakdown else []
+        # Rows are grouped by the period's number (an integer computed from the day) and joined
+        # to the spine by it: cheaper than grouping by the period's first day as a date.
         match self.measure:
             case "total" | "unique":
-                rows = rows.filter(rows.day >= ibis.date(self.date_from.isoformat()))
-                rows = rows.mutate(period=bucket(rows.day, self.period, week_start))
+                number = period_number(rows.day, self.period, week_start)
                 metric = rows.n.sum() if self.measure == "total" else rows.entity.nunique()
-                values = rows.group_by(["period", *by]).agg(value=metric)
+                values = (
+                    rows.filter(rows.day >= ibis.date(self.date_from.isoformat()))
+                    .group_by([number.name("number"), *by])
+                    .agg(value=metric)
+                )
             case "dau":
                 daily = rows.group_by(["day", *by]).agg(uniques=rows.entity.nunique())
-                daily = daily.mutate(period=bucket(daily.day, self.period, week_start))
-                sums = daily.group_by(["period", *by]).agg(total=daily.uniques.sum())
-                joined = sums.join(spine, "period")
+                number = period_number(daily.day, self.period, week_start)
+                sums = daily.group_by([number.name("number"), *by]).agg(total=daily.uniques.sum())
+                joined = sums.join(spine, "number")
                 values = joined.select(
-                    "period", *by, value=joined.total.cast("float64") / joined.days
+                    "number", *by, value=joined.total.cast("float64") / joined.days
                 )
             case "wau" | "mau":
                 values = self._rolling(rows, spine, ROLLING_DAYS[self.measure], by)
-        return fill_periods(values, spine, ["value"], by)
+        return fill_periods(values, spine, ["value"], by, on="number")
 
     def _rows(self, tables: Tables, date_from: dt.date) -> ibis.Table:
         """Activity rows with `breakdown` when asked; event breakdowns read raw events."""
@@ -112,4 +117,4 @@ class Trend(EventChoice, MetricSpec):
             )
         )
         sampled = running.join(spine, running.day == spine.period_end)
-        return sampled.select(sampled.period, *[sampled[c] for c in by], sampled.value)
+        return sampled.select(sampled.number, *[sampled[c] for c in by], sampled.value)
