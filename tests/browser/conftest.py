@@ -47,7 +47,10 @@ def chromium_path() -> str | None:
     )
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: Playwright's sync API runs an event loop (on greenlets) in the
+# main thread while it is open, and tests that run after it (asyncio.run, hypothesis's source
+# parsing) fail if it is still alive.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     """Headless Chromium for the whole run."""
     path = chromium_path()
@@ -61,7 +64,7 @@ def browser() -> Iterator[Browser]:
         launched.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dashboard]:
     """The server: projects acme (the story), demo (tiny, seeded) and empty."""
     home = tmp_path_factory.mktemp("browser") / "home"
@@ -85,7 +88,7 @@ class Console:
         return [e for e in self.errors if not any(x in e for x in self.expected)]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def login_state(browser: Browser, site: Dashboard, tmp_path_factory: pytest.TempPathFactory) -> str:
     """A logged-in browser state (cookies), saved once: each test starts from it."""
     context = browser.new_context(viewport=VIEWPORT)
