@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import itertools
 import shutil
+import tempfile
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +59,20 @@ def load_store(store: Store, story: Story) -> None:
         stage.add(story.events)
         stage.commit(own_transaction=False)
         append_responses(store, story.responses)
+
+
+@contextmanager
+def duckdb_tables(
+    story: Story, definitions: dict[str, Any] | Definitions | None = None
+) -> Iterator[Tables]:
+    """Tables of a story in a throwaway DuckDB store: property tests need a fresh store per
+    hypothesis example, which the `tables_for` fixture (one per test) cannot give."""
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        Store.open(Path(folder) / "store.duckdb", TEST_SETTINGS) as store,
+    ):
+        load_store(store, story)
+        yield Tables.in_store(store.backend, definitions_of(definitions))
 
 
 def definitions_of(data: dict[str, Any] | Definitions | None) -> Definitions:

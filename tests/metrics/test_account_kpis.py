@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import TEST_SETTINGS, definitions_of, load_store
+from tests.conftest import duckdb_tables
 from tests.stories import account, date, day, journeys
 from uptake.errors import SpecError
-from uptake.metrics import Tables, parse_spec
+from uptake.metrics import parse_spec
 from uptake.service import compute
-from uptake.store import Store
 
 # Weeks start Sunday: week 1 = days 0-6, week 2 = days 7-13, week 3 = days 14-20.
 
@@ -258,14 +254,8 @@ def test_churn_rate_stays_between_0_and_1_on_duckdb(rows, weight):
             for i, (start, after, mrr) in enumerate(rows)
         },
     )
-    with tempfile.TemporaryDirectory() as folder:
-        store = Store.open(Path(folder) / "store.duckdb", TEST_SETTINGS)
-        try:
-            load_store(store, story)
-            tables = Tables.in_store(store.backend, definitions_of(None))
-            result = compute({"kind": "churn_rate", "weight": weight, **THREE_WEEKS}, tables)
-        finally:
-            store.close()
+    with duckdb_tables(story) as tables:
+        result = compute({"kind": "churn_rate", "weight": weight, **THREE_WEEKS}, tables)
     for row in result.rows:
         assert row["churned"] <= row["customers_at_start"]
         if row["churn_rate"] is not None:

@@ -4,19 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import tempfile
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import TEST_SETTINGS, definitions_of, load_store
+from tests.conftest import duckdb_tables
 from tests.stories import Story, account, date, day, journeys, user
 from uptake.errors import SpecError
-from uptake.metrics import Tables
 from uptake.service import compute
-from uptake.store import Store
 
 # Sunday weeks: wk1 = days 0-6 (Jan 4-10), wk2 = days 7-13, wk3 = days 14-20.
 #
@@ -249,13 +245,8 @@ steps = st.lists(
 
 
 def _compute(story: Story, spec: dict, definitions: dict | None = None):
-    with tempfile.TemporaryDirectory() as folder:
-        store = Store.open(Path(folder) / "p.duckdb", TEST_SETTINGS)
-        try:
-            load_store(store, story)
-            return compute(spec, Tables.in_store(store.backend, definitions_of(definitions)))
-        finally:
-            store.close()
+    with duckdb_tables(story, definitions) as tables:
+        return compute(spec, tables)
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import TEST_SETTINGS, definitions_of, load_store
+from tests.conftest import definitions_of, duckdb_tables
 from tests.stories import date, day, journeys, user
 from uptake.errors import SpecError
-from uptake.metrics import Tables
 from uptake.service import compute
-from uptake.store import Store
 
 # Day 0 is Sunday 2026-01-04; the range is two Sunday weeks: wk1 = days 0-6, wk2 = days 7-13.
 RANGE = {"from": str(date(0)), "to": str(date(13))}
@@ -309,13 +305,8 @@ def test_first_time_users_within_users_within_active_users(
     )
     spec: dict[str, Any] = {"kind": "feature_adoption", "unit": unit, "since": since,
                             "period": period, **RANGE}  # fmt: skip
-    with tempfile.TemporaryDirectory() as folder:
-        store = Store.open(Path(folder) / "p.duckdb", TEST_SETTINGS)
-        try:
-            load_store(store, story)
-            rows = compute(spec, Tables.in_store(store.backend, definitions)).rows
-        finally:
-            store.close()
+    with duckdb_tables(story, definitions) as tables:
+        rows = compute(spec, tables).rows
     assert rows
     for row in rows:
         assert 0 <= row["first_time_users"] <= row["users"] <= row["active_users"]

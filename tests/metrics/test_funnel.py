@@ -5,19 +5,16 @@ from __future__ import annotations
 
 import itertools
 import json
-import tempfile
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import TEST_SETTINGS, definitions_of, load_store
+from tests.conftest import duckdb_tables
 from tests.stories import date, day, journeys, user
 from uptake.errors import SpecError
-from uptake.metrics import Tables, describe, parse_spec
+from uptake.metrics import describe, parse_spec
 from uptake.service import compute
-from uptake.store import Store
 
 # Days 0-13 (Sun Jan 4 - Sat Jan 17), so a 14-day window from any step-1 event fits.
 RANGE = {"from": str(date(0)), "to": str(date(13))}
@@ -561,15 +558,9 @@ def test_funnel_properties_on_duckdb(paths, steps, window_hours):
                       for u, evs in paths.items()})  # fmt: skip
     spec = {"kind": "funnel", "steps": steps, **RANDOM_RANGE, "conversion_window": window_hours,
             "conversion_window_unit": "hour"}  # fmt: skip
-    with tempfile.TemporaryDirectory() as folder:
-        store = Store.open(Path(folder) / "store.duckdb", TEST_SETTINGS)
-        try:
-            load_store(store, story)
-            tables = Tables.in_store(store.backend, definitions_of(None))
-            got = {order: compute(spec | {"order": order}, tables).column("entities")
-                   for order in ("ordered", "strict", "unordered")}  # fmt: skip
-        finally:
-            store.close()
+    with duckdb_tables(story) as tables:
+        got = {order: compute(spec | {"order": order}, tables).column("entities")
+               for order in ("ordered", "strict", "unordered")}  # fmt: skip
 
     for counts in got.values():
         assert all(a >= b for a, b in itertools.pairwise(counts))  # never rise

@@ -4,22 +4,17 @@ properties that tie it to active-user trends."""
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import TEST_SETTINGS, definitions_of, load_store
+from tests.conftest import duckdb_tables
 from tests.stories import Story, account, date, day, journeys, user
 from uptake.errors import SpecError
-from uptake.metrics import Tables, parse_spec
+from uptake.metrics import parse_spec
 from uptake.metrics.periods import Period, period_start, period_starts
 from uptake.service import compute
-from uptake.store import Store
 
 # Sunday weeks: W0 = days -7..-1 (the week before the range), W1 = days 0-6, W2 = 7-13,
 # W3 = 14-20, W4 = 21-27. The range is W1..W4.
@@ -272,18 +267,6 @@ def test_unknown_new_by_reads_well():
 # --- properties (DuckDB only) ---------------------------------------------------------------
 
 PEOPLE = ["u0", "u1", "u2", "u3", "u4"]
-
-
-@contextmanager
-def duckdb_tables(story: Story) -> Iterator[Tables]:
-    """Tables of a story in a throwaway DuckDB store (hypothesis examples need fresh ones)."""
-    with tempfile.TemporaryDirectory() as folder:
-        store = Store.open(Path(folder) / "store.duckdb", TEST_SETTINGS)
-        try:
-            load_store(store, story)
-            yield Tables.in_store(store.backend, definitions_of(None))
-        finally:
-            store.close()
 
 
 activity = st.dictionaries(

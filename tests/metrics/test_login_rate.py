@@ -3,19 +3,14 @@ breakdowns, checked by hand."""
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import TEST_SETTINGS, definitions_of, load_store
+from tests.conftest import duckdb_tables
 from tests.stories import Story, account, date, day, journeys, user
-from uptake.metrics import Tables
 from uptake.metrics.login_rate import FALLBACK_WARNING, SEATS_SPLIT_WARNING
 from uptake.service import compute
-from uptake.store import Store
 
 # Sunday weeks: wk1 = days 0-6, wk2 = days 7-13.
 #
@@ -214,13 +209,8 @@ def test_login_rate_stays_between_0_and_1_when_every_login_is_licensed(logins, o
         {u: [("login", day(d)) for d in days] for u, days in logins.items()}, users=profiles
     )
     spec = {"kind": "login_rate", "from": str(date(0)), "to": str(date(20)), "period": period}
-    with tempfile.TemporaryDirectory() as folder:
-        store = Store.open(Path(folder) / "p.duckdb", TEST_SETTINGS)
-        try:
-            load_store(store, story)
-            result = compute(spec, Tables.in_store(store.backend, definitions_of(None)))
-        finally:
-            store.close()
+    with duckdb_tables(story) as tables:
+        result = compute(spec, tables)
     for row in result.rows:
         assert row["licensed_source"] == "licensed_flag"
         if row["licensed"] == 0:

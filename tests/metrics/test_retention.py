@@ -4,20 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import tempfile
-from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import TEST_SETTINGS, definitions_of, load_store
+from tests.conftest import duckdb_tables
 from tests.stories import Story, date, day, journeys, user
 from uptake.errors import SpecError
-from uptake.metrics import Tables, kinds, parse_spec
+from uptake.metrics import kinds, parse_spec
 from uptake.service import compute
-from uptake.store import Store
 
 # Sunday weeks: W0 = days 0-6 (Jan 4-10), W1 = days 7-13, W2 = days 14-20, W3 = days 21-27.
 # The range ends on day 24 (Wed Jan 28), so W3 is cut short and days 25-27 are after `to`.
@@ -630,12 +627,7 @@ def _computed(
     variants: list[dict[str, Any]],
 ) -> list[list[dict[str, Any]]]:
     """Rows of the spec with each variant, on a fresh DuckDB store holding the story."""
-    with (
-        tempfile.TemporaryDirectory() as folder,
-        Store.open(Path(folder) / "store.duckdb", TEST_SETTINGS) as store,
-    ):
-        load_store(store, _story(story_paths))
-        tables = Tables.in_store(store.backend, definitions_of(None))
+    with duckdb_tables(_story(story_paths)) as tables:
         return [compute({"kind": "retention", **spec, **v}, tables).rows for v in variants]
 
 

@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import TEST_SETTINGS, definitions_of, load_store
+from tests.conftest import duckdb_tables
 from tests.stories import date, day, journeys, user
-from uptake.metrics import Tables
 from uptake.service import compute
-from uptake.store import Store
 
 # Weeks start Sunday: week 1 = days 0-6, week 2 = days 7-13, week 3 = days 14-20.
 MOBILE = {"device": "mobile"}
@@ -158,14 +153,8 @@ def test_returning_never_exceeds_visitors_on_duckdb(visits, unit):
             "cat": user(account="globex"),
         },
     )
-    with tempfile.TemporaryDirectory() as folder:
-        store = Store.open(Path(folder) / "store.duckdb", TEST_SETTINGS)
-        try:
-            load_store(store, story)
-            tables = Tables.in_store(store.backend, definitions_of(None))
-            result = compute({"kind": "returning_visitors", "unit": unit, **WEEKS}, tables)
-        finally:
-            store.close()
+    with duckdb_tables(story) as tables:
+        result = compute({"kind": "returning_visitors", "unit": unit, **WEEKS}, tables)
     for row in result.rows:
         assert 0 <= row["returning_visitors"] <= row["visitors"]
         assert row["new_visitors"] == row["visitors"] - row["returning_visitors"]

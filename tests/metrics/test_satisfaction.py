@@ -6,20 +6,16 @@ NPS interval: nps ± z x se, se = sqrt((pP + pD - (pP - pD)^2) / n) x 100, clipp
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import TEST_SETTINGS, definitions_of, load_store
+from tests.conftest import duckdb_tables
 from tests.stories import account, date, day, journeys, response, user
 from uptake.errors import SpecError
-from uptake.metrics import Tables, parse_spec
+from uptake.metrics import parse_spec
 from uptake.service import compute
-from uptake.store import Store
 
 # Weeks start Sunday: week 1 = days 0-6, week 2 = days 7-13, week 3 = days 14-20.
 USERS = {
@@ -333,12 +329,6 @@ def test_invalid_specs_read_well(spec, message):
         parse_spec(spec)
 
 
-def _duckdb_tables(story, folder: Path) -> tuple[Store, Tables]:
-    store = Store.open(folder / "store.duckdb", TEST_SETTINGS)
-    load_store(store, story)
-    return store, Tables.in_store(store.backend, definitions_of(None))
-
-
 ANSWERS = st.lists(
     st.tuples(
         st.sampled_from(["ann", "bob", "cat", "dan"]),
@@ -353,12 +343,8 @@ ANSWERS = st.lists(
 @given(answers=ANSWERS, dedupe=st.sampled_from(["latest", "all"]))
 def test_nps_properties_on_duckdb(answers, dedupe):
     story = journeys({}, responses=[response(u, "nps", day(d), s) for u, d, s in answers])
-    with tempfile.TemporaryDirectory() as folder:
-        store, tables = _duckdb_tables(story, Path(folder))
-        try:
-            result = compute({"kind": "nps", "dedupe": dedupe, **WEEKS}, tables)
-        finally:
-            store.close()
+    with duckdb_tables(story) as tables:
+        result = compute({"kind": "nps", "dedupe": dedupe, **WEEKS}, tables)
     invalid = sum(1 for _, _, s in answers if s is None or not 0 <= s <= 10)
     assert sum(result.column("invalid_scores")) == invalid
     for row in result.rows:

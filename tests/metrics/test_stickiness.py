@@ -5,21 +5,16 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import TEST_SETTINGS, definitions_of, load_store
-from tests.stories import Story, account, date, day, journeys, user
+from tests.conftest import duckdb_tables
+from tests.stories import account, date, day, journeys, user
 from uptake.errors import SpecError
-from uptake.metrics import Tables, parse_spec
+from uptake.metrics import parse_spec
 from uptake.service import compute
-from uptake.store import Store
 
 # Sunday weeks: W1 = days 0-6, W2 = days 7-13, W3 = days 14-20, W4 = days 21-27.
 STORY = journeys(
@@ -186,18 +181,6 @@ def test_day_ratio_is_refused_with_a_clear_message():
 # --- properties (DuckDB only) ---------------------------------------------------------------
 
 PEOPLE = ["u0", "u1", "u2", "u3", "u4", "u5"]
-
-
-@contextmanager
-def duckdb_tables(story: Story) -> Iterator[Tables]:
-    """Tables of a story in a throwaway DuckDB store (hypothesis examples need fresh ones)."""
-    with tempfile.TemporaryDirectory() as folder:
-        store = Store.open(Path(folder) / "store.duckdb", TEST_SETTINGS)
-        try:
-            load_store(store, story)
-            yield Tables.in_store(store.backend, definitions_of(None))
-        finally:
-            store.close()
 
 
 activity = st.dictionaries(

@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
-from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import TEST_SETTINGS, definitions_of, load_store
+from tests.conftest import definitions_of, duckdb_tables
 from tests.stories import account, date, day, journeys, user
 from uptake.errors import SpecError
-from uptake.metrics import Tables
 from uptake.service import compute
-from uptake.store import Store
 
 # Day 0 is Sunday 2026-01-04. Signups counted: days 0-13 (two Sunday weeks).
 RANGE = {"from": str(date(0)), "to": str(date(13))}
@@ -299,15 +295,9 @@ def test_buckets_sum_to_signups_and_quartiles_bracket_the_median(
                             "from": str(date(0)), "to": str(date(8))}  # fmt: skip
     if target == "event":
         base["events"] = ["x"]
-    with tempfile.TemporaryDirectory() as folder:
-        store = Store.open(Path(folder) / "p.duckdb", TEST_SETTINGS)
-        try:
-            load_store(store, story)
-            tables = Tables.in_store(store.backend, definitions)
-            summary = compute(base, tables).rows
-            buckets = compute({**base, "output": "distribution"}, tables).rows
-        finally:
-            store.close()
+    with duckdb_tables(story, definitions) as tables:
+        summary = compute(base, tables).rows
+        buckets = compute({**base, "output": "distribution"}, tables).rows
     for row in summary:
         assert 0 <= row["reached"] <= row["signed_up"]
         if row["reached"]:
