@@ -9,6 +9,7 @@ import ibis
 import ibis.expr.types as ir
 from pydantic import Field
 
+from uptake.definitions import EventSelector
 from uptake.metrics.filters import with_breakdown
 from uptake.metrics.milestones import first_times, signup_times
 from uptake.metrics.period_counts import count_by_period
@@ -25,6 +26,30 @@ def percent(part: ir.NumericValue, whole: ir.NumericValue) -> ir.FloatingValue:
 
 def _by(breakdown: str | None) -> list[str]:
     return ["breakdown"] if breakdown else []
+
+
+def _firsts_and_signups(
+    spec: MetricSpec, tables: Tables, selector: EventSelector | None
+) -> tuple[ibis.Table, list[str]]:
+    """Per period (and breakdown value), entities doing the selected events (None: any
+    activity) for the first time ever (`new`, `cumulative`) beside entities signing up
+    (`new_right`, `cumulative_right`); and the breakdown columns."""
+    week_start = spec.resolved_week_start(tables.definitions)
+    spine = period_spine(spec.date_from, spec.date_to, spec.period, week_start)
+    by = _by(spec.breakdown)
+    firsts = first_times(tables, spec.unit, selector, spec.filters)
+    firsts = with_breakdown(
+        firsts.select("entity", at=firsts.first_at), tables, spec.unit, spec.breakdown
+    )
+    signed = signup_times(tables, spec.unit, spec.filters)
+    signups = with_breakdown(
+        signed.select("entity", at=signed.signed_up_at), tables, spec.unit, spec.breakdown
+    )
+    frame = period_frame(spine, by, firsts, signups)
+    span = (spec.date_from, spec.date_to, spec.period, week_start)
+    firsts_per_period = count_by_period(firsts, frame, by, *span)
+    signups_per_period = count_by_period(signups, frame, by, *span)
+    return firsts_per_period.join(signups_per_period, ["period", *by]), by
 
 
 class AdoptionRate(EventChoice, MetricSpec):
@@ -47,22 +72,7 @@ class AdoptionRate(EventChoice, MetricSpec):
     def to_expr(self, tables: Tables) -> ibis.Table:
         """Rows (period, [breakdown], new_adopters, cumulative_adopters, total_users,
         adoption_rate_percent, cumulative_adoption_percent)."""
-        week_start = self.resolved_week_start(tables.definitions)
-        spine = period_spine(self.date_from, self.date_to, self.period, week_start)
-        by = _by(self.breakdown)
-        firsts = first_times(tables, self.unit, self.selector(tables.definitions), self.filters)
-        adopters = with_breakdown(
-            firsts.select("entity", at=firsts.first_at), tables, self.unit, self.breakdown
-        )
-        signups = signup_times(tables, self.unit, self.filters)
-        users = with_breakdown(
-            signups.select("entity", at=signups.signed_up_at), tables, self.unit, self.breakdown
-        )
-        frame = period_frame(spine, by, adopters, users)
-        span = (self.date_from, self.date_to, self.period, week_start)
-        a = count_by_period(adopters, frame, by, *span)
-        u = count_by_period(users, frame, by, *span)
-        j = a.join(u, ["period", *by])
+        j, by = _firsts_and_signups(self, tables, self.selector(tables.definitions))
         out = j.select(
             "period",
             *by,
@@ -92,22 +102,7 @@ class ProductAdoptionRate(MetricSpec):
 
     def to_expr(self, tables: Tables) -> ibis.Table:
         """Rows (period, [breakdown], new_active, signups, product_adoption_rate_percent)."""
-        week_start = self.resolved_week_start(tables.definitions)
-        spine = period_spine(self.date_from, self.date_to, self.period, week_start)
-        by = _by(self.breakdown)
-        firsts = first_times(tables, self.unit, None, self.filters)
-        active = with_breakdown(
-            firsts.select("entity", at=firsts.first_at), tables, self.unit, self.breakdown
-        )
-        signed = signup_times(tables, self.unit, self.filters)
-        signups = with_breakdown(
-            signed.select("entity", at=signed.signed_up_at), tables, self.unit, self.breakdown
-        )
-        frame = period_frame(spine, by, active, signups)
-        span = (self.date_from, self.date_to, self.period, week_start)
-        a = count_by_period(active, frame, by, *span)
-        s = count_by_period(signups, frame, by, *span)
-        j = a.join(s, ["period", *by])
+        j, by = _firsts_and_signups(self, tables, None)
         out = j.select(
             "period",
             *by,
