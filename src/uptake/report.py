@@ -140,18 +140,8 @@ def _card(
 
 
 def _missing(key: str, label: str, fmt: CardFormat, spec: dict[str, Any], why: str) -> KpiCard:
-    return KpiCard(
-        key=key,
-        label=label,
-        format=fmt,
-        period=str(spec.get("period", "")),
-        value=None,
-        previous=None,
-        change=None,
-        series=[],
-        spec=spec,
-        note=why,
-    )
+    """A card with no value, saying why."""
+    return _card(key, label, fmt, spec, []).model_copy(update={"note": why})
 
 
 def overview(
