@@ -16,8 +16,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from benchmarks.answer_rows import funnel_rows, retention_rows
 from benchmarks.definitions import Catalog, read_catalog
-from benchmarks.retention_rows import retention_rows
 from benchmarks.specs import FUNNEL_STEPS, RETENTION_PERIODS, date_range
 
 Row = dict[str, Any]
@@ -227,27 +227,8 @@ def funnel(frames: Frames, spec: dict[str, Any]) -> list[Row]:
         2: (best["at_2"] - best["at_1"]).dt.total_seconds(),
         3: (best["at_3"] - best["at_2"]).dt.total_seconds(),
     }
-    rows = []
-    for k in (1, 2, 3):
-        n, previous, first_n = entities[k - 1], entities[max(k - 2, 0)], entities[0]
-        lost = previous - n
-        average = median = None
-        if k > 1 and n > 0:
-            average, median = float(seconds[k].mean()), float(seconds[k].median())
-        rows.append(
-            {
-                "step": k,
-                "step_name": FUNNEL_STEPS[k - 1],
-                "entities": n,
-                "conversion_rate": n / previous if previous else None,
-                "overall_conversion_rate": n / first_n if first_n else None,
-                "drop_off": lost,
-                "drop_off_rate": lost / previous if previous else None,
-                "average_seconds_from_previous": average,
-                "median_seconds_from_previous": median,
-            }
-        )
-    return rows
+    times = {k: (seconds[k].mean(), seconds[k].median()) for k in (2, 3) if entities[k - 1] > 0}
+    return funnel_rows(entities, times)
 
 
 def stickiness(frames: Frames, spec: dict[str, Any]) -> list[Row]:
