@@ -212,3 +212,18 @@ def test_server_stops_cleanly_and_leaves_no_marker(server: RunningServer) -> Non
     assert marker.exists()
     server.stop()
     assert not marker.exists()
+
+
+def test_a_key_in_the_header_is_checked_before_the_body_is_read(server: RunningServer) -> None:
+    import httpx
+
+    # 600 KB is over the batch limit: with a valid key it is a 413, but an unknown key in the
+    # Authorization header is refused first, without reading (or parsing) the body.
+    body = b'{"batch": [' + b" " * 600_000 + b"]}"
+    headers = {"content-type": "application/json"}
+    refused = httpx.post(
+        server.url + "/v1/batch", content=body, headers=headers, auth=("not-a-key", ""), timeout=30
+    )
+    assert refused.status_code == 401
+    with server.client() as http:
+        assert http.post("/v1/batch", content=body, headers=headers).status_code == 413

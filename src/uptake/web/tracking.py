@@ -14,7 +14,8 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from uptake.web.auth import write_key
+from uptake.server.keys import ApiKey
+from uptake.web.auth import basic_user, write_key
 from uptake.web.body import read_json
 from uptake.web.committer import CommitError
 from uptake.web.errors import ApiError, error_body
@@ -65,12 +66,8 @@ def _merge_context(messages: list[Any], context: Any) -> list[Any]:
     return out
 
 
-async def _store(state: AppState, request: Request, kind: str | None) -> JSONResponse:
-    limit = MAX_MESSAGE_BYTES if kind is not None else MAX_BATCH_BYTES
-    body = await read_json(request, limit, state.config.body_timeout_seconds)
-    if not isinstance(body, dict):
-        raise ApiError(400, "the body must be a JSON object")
-    key = write_key(state.keys, request, body.get("writeKey"))
+def _admit(state: AppState, key: ApiKey) -> None:
+    """Take one request from the key's rate limit (429 with Retry-After when over it)."""
     wait = state.limiter.wait_seconds(key.key_id)
     if wait > 0:
         raise ApiError(
@@ -78,6 +75,22 @@ async def _store(state: AppState, request: Request, kind: str | None) -> JSONRes
             "too many requests for this write key; retry after the Retry-After seconds",
             {"Retry-After": state.limiter.retry_after(wait)},
         )
+
+
+async def _store(state: AppState, request: Request, kind: str | None) -> JSONResponse:
+    # A key in the Authorization header (what Segment clients send) is checked before the
+    # body is read, so unknown and rate-limited callers cost no parsing.
+    header_key = write_key(state.keys, request, None) if basic_user(request) else None
+    if header_key is not None:
+        _admit(state, header_key)
+    limit = MAX_MESSAGE_BYTES if kind is not None else MAX_BATCH_BYTES
+    body = await read_json(request, limit, state.config.body_timeout_seconds)
+    if not isinstance(body, dict):
+        raise ApiError(400, "the body must be a JSON object")
+    key = header_key
+    if key is None:
+        key = write_key(state.keys, request, body.get("writeKey"))
+        _admit(state, key)
     if kind is None:
         batch = body.get("batch")
         if not isinstance(batch, list):
