@@ -22,6 +22,7 @@ from rich.progress import (
 from rich.table import Table
 
 from uptake.cli.context import cli_context
+from uptake.cli.render import print_wide
 from uptake.ingest import (
     FileFormat,
     ImportSummary,
@@ -191,7 +192,7 @@ def import_files(
                 rejects_dir=rejects or ws.path / "rejects",
                 on_progress=on_progress,
             )
-    console.print(_summary_table(summaries))
+    print_wide(console, _summary_table(summaries))
     _print_notes(console, summaries)
     if remote is not None:
         console.print(
