@@ -34,6 +34,11 @@ class Result(BaseModel):
     engine: str
     timings_ms: dict[str, float] = Field(default_factory=dict)
     warnings: list[str] = Field(default_factory=list)
+    summary: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Named values about the whole result (fitted parameters, an estimate and "
+        "its interval...); empty for most metrics.",
+    )
 
     def column(self, name: str) -> list[Any]:
         """All values of one column, in row order."""

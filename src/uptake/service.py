@@ -163,4 +163,5 @@ def compute(spec: MetricSpec | Mapping[str, Any], tables: Tables) -> Result:
             "finish": round((finished - executed) * 1000, 2),
         },
         warnings=metric.warnings(table),
+        summary=metric.summarize(table),
     )

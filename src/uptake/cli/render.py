@@ -28,6 +28,16 @@ def _cell(value: Any, kind: str) -> str:
     return str(value)
 
 
+def _summary_value(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:,.4g}"
+    if isinstance(value, list | tuple):
+        return ", ".join(_summary_value(v) for v in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={_summary_value(v)}" for k, v in value.items())
+    return "—" if value is None else str(value)
+
+
 def result_table(result: Result, title: str | None = None) -> Table:
     """A Rich table of the result's rows (numbers right-aligned)."""
     table = Table(title=title, title_justify="left", header_style="bold")
@@ -59,6 +69,8 @@ def render(result: Result, fmt: OutputFormat, console: Console, show_sql: bool =
             console.file.write(result.to_csv())
         case "table":
             print_wide(console, result_table(result, title=result.kind))
+            for name, value in result.summary.items():
+                console.print(f"[bold]{name}[/bold]: {_summary_value(value)}")
             for warning in result.warnings:
                 console.print(f"[yellow]note:[/yellow] {warning}")
             if show_sql:

@@ -91,6 +91,11 @@ class MetricSpec(BaseModel):
         """Optional last step on the (small) result, e.g. a statistic the engines lack."""
         return table
 
+    def summarize(self, table: pa.Table) -> dict[str, Any]:
+        """Named values about the whole (finished) result, e.g. a model's fitted parameters;
+        JSON-ready (plain numbers, text, dates as ISO strings). None by default: {}."""
+        return {}
+
     def warnings(self, table: pa.Table) -> list[str]:
         """Plain-language caveats about this result (too little data, ...); none by default."""
         return []
