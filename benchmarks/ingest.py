@@ -25,13 +25,10 @@ import contextlib
 import json
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -40,6 +37,7 @@ import psutil
 
 from benchmarks.ingest_sampler import Sampler, memory_summary
 from benchmarks.machine import cpu_model, describe, now
+from benchmarks.server_process import ServerProcess
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
@@ -81,55 +79,21 @@ def say(text: str) -> None:
     print(text, flush=True)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Server:
+class Server(ServerProcess):
     """`uptake serve` on a fresh home with one project and one write key."""
 
     def __init__(self, home: Path) -> None:
         from uptake.server.home import ServerHome
         from uptake.server.keys import KeyStore
 
-        self.home = home
         ServerHome(home).create_project(PROJECT)
         keys = KeyStore(ServerHome(home).keys_path)
         try:
             _, self.key = keys.create(PROJECT, "write", "benchmark")
         finally:
             keys.close()
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = home / "serve.log"
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> int:
-        """Start it and wait for /healthz; its process id."""
-        command = [sys.executable, "-m", "uptake", "-q", "serve", "--home", str(self.home)]
-        command += ["--port", str(self.port), "--rate", "1000000", "--burst", "1000000"]
-        with self.log.open("ab") as log:
-            self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise SystemExit(f"the server exited: {self.log.read_text()[-2000:]}")
-            try:
-                with urllib.request.urlopen(self.url + "/healthz", timeout=1) as answer:
-                    if answer.status == 200:
-                        return self.process.pid
-            except OSError:
-                time.sleep(0.2)
-        raise SystemExit(f"the server did not start: {self.log.read_text()[-2000:]}")
-
-    def stop(self) -> None:
-        """SIGTERM, then wait (queued commits finish)."""
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            self.process.wait(timeout=120)
-        self.process = None
+        # The per-key rate limit set out of the way (its check still runs).
+        super().__init__(home, ("--rate", "1000000", "--burst", "1000000"))
 
     def stored_events(self) -> tuple[int, int]:
         """(events, distinct message ids) in the project's database (server stopped)."""

@@ -34,6 +34,11 @@ class Result(BaseModel):
     engine: str
     timings_ms: dict[str, float] = Field(default_factory=dict)
     warnings: list[str] = Field(default_factory=list)
+    cached: bool = Field(
+        default=False,
+        description="True when this answer was computed earlier on the same data and served "
+        "again (timings_ms are those of that computation).",
+    )
     summary: dict[str, Any] = Field(
         default_factory=dict,
         description="Named values about the whole result (fitted parameters, an estimate and "

@@ -70,7 +70,7 @@ class CompileCache:
 
     def compile(self, metric: MetricSpec, tables: Tables) -> tuple[Compiled, bool]:
         """The compiled metric and whether it came from the cache."""
-        key = _cache_key(metric, tables)
+        key = spec_key(metric, tables)
         with self._lock:
             entries = self._entries(tables)
             found = entries.get(key)
@@ -117,8 +117,9 @@ class CompileCache:
                 del self._by_tables[ident]
 
 
-def _cache_key(metric: MetricSpec, tables: Tables) -> str:
-    """The parsed spec (relative dates already resolved) and the definitions, as canonical JSON.
+def spec_key(metric: MetricSpec, tables: Tables) -> str:
+    """What a metric's answer depends on besides the data: the parsed spec (relative dates
+    already resolved) and the definitions, as canonical JSON.
     A bundle holds one set of definitions; they are keyed too, so that an entry can never
     outlive a change of them whatever the bundle's lifetime (about 0.1 ms)."""
     return json.dumps(

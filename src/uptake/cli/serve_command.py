@@ -16,6 +16,7 @@ from uptake.errors import UptakeError
 from uptake.server.home import ServerHome
 from uptake.web.app import create_app
 from uptake.web.config import ServerConfig
+from uptake.web.result_cache import DEFAULT_ENTRIES
 
 # ServerConfig's field -> the option that sets it, for one-line errors in the user's words.
 _FLAGS = {
@@ -26,6 +27,7 @@ _FLAGS = {
     "commit_timeout_seconds": "--commit-timeout",
     "query_timeout_seconds": "--query-timeout",
     "keep_alive_seconds": "--keep-alive",
+    "result_cache_entries": "--result-cache",
 }
 
 
@@ -56,6 +58,10 @@ def serve(
     telemetry: Annotated[
         bool, typer.Option(help="FastAPI's OpenTelemetry instrumentation (global providers).")
     ] = False,
+    result_cache: Annotated[
+        int,
+        typer.Option(help="Answers kept per project while its data is unchanged (0: none)."),
+    ] = DEFAULT_ENTRIES,
     access_log: Annotated[bool, typer.Option(help="Log every request.")] = False,
 ) -> None:
     """Serve the projects of HOME: Segment-compatible /v1/* tracking, /api/* queries."""
@@ -73,6 +79,7 @@ def serve(
             keep_alive_seconds=keep_alive,
             secure_cookies=secure_cookies,
             telemetry=telemetry,
+            result_cache_entries=result_cache,
         )
     except ValidationError as exc:
         problem = exc.errors()[0]

@@ -77,6 +77,10 @@ class GroupCommitter:
         self._last_compact = time.monotonic()
         self.commits = 0
         self.events_inserted = 0
+        # Writes so far (commits, and exclusive calls even when they fail: they may have
+        # written part of their work). Readers use it as the data's version: a cached result is
+        # exact while it has not moved. Bumped after each write.
+        self.writes = 0
         self._thread.start()
 
     async def submit(self, rows: Rows) -> None:
@@ -151,6 +155,7 @@ class GroupCommitter:
                 pending.loop.call_soon_threadsafe(_fail, pending.future, error)
             return
         self.commits += 1
+        self.writes += 1
         for pending in batch:
             pending.loop.call_soon_threadsafe(_succeed, pending.future)
 
@@ -158,8 +163,11 @@ class GroupCommitter:
         try:
             value = call.work(self.store)
         except Exception as exc:
+            # A failed call may have written part of its work outside a transaction.
+            self.writes += 1
             call.loop.call_soon_threadsafe(_fail, call.future, exc)
             return
+        self.writes += 1
         call.loop.call_soon_threadsafe(_resolve, call.future, value)
 
     def _write(self, batch: list[_Pending]) -> int:

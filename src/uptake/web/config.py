@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from uptake.settings import Settings
+from uptake.web.result_cache import DEFAULT_ENTRIES
 
 
 class ServerConfig(BaseModel):
@@ -35,6 +36,11 @@ class ServerConfig(BaseModel):
         default=False,
         description="Mark the dashboard's cookies Secure (set when served over HTTPS, e.g. "
         "behind a TLS-terminating proxy).",
+    )
+    result_cache_entries: int = Field(
+        default=DEFAULT_ENTRIES,
+        ge=0,
+        description="Computed results kept per project while its data is unchanged (0: none).",
     )
     telemetry: bool = Field(
         default=False,

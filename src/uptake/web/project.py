@@ -16,10 +16,11 @@ from typing import Any, TypeVar
 import ibis
 
 from uptake import service
-from uptake.metrics import MetricSpec, Tables
+from uptake.metrics import MetricSpec, Tables, parse_spec
 from uptake.result import Result
 from uptake.settings import Settings
 from uptake.web.committer import GroupCommitter
+from uptake.web.result_cache import DEFAULT_ENTRIES, ResultCache
 from uptake.workspace import Workspace
 
 T = TypeVar("T")
@@ -28,11 +29,17 @@ T = TypeVar("T")
 class Project:
     """One open project: writes through `committer`, reads through `compute`."""
 
-    def __init__(self, name: str, path: Path, settings: Settings) -> None:
+    def __init__(
+        self, name: str, path: Path, settings: Settings, result_cache_entries: int = DEFAULT_ENTRIES
+    ) -> None:
         self.name = name
         self.path = path
         self.workspace = Workspace.open(path, settings)
         self.committer = GroupCommitter(self.workspace.store, name)
+        # Only the server writes its own DuckDB file, so the writer's count of writes versions
+        # the data; another engine's tables change behind our back and are never cached.
+        entries = result_cache_entries if self.workspace.definitions.engine is None else 0
+        self.results = ResultCache(entries)
         self._read_lock = threading.Lock()
         self._tables: Tables | None = None
 
@@ -53,9 +60,20 @@ class Project:
             return work(self.tables())
 
     def compute(self, spec: MetricSpec | Mapping[str, Any]) -> Result:
-        """Run a metric on the committed data (blocking: call from a worker thread)."""
+        """Run a metric on the committed data, or return the answer already computed on the
+        same data (blocking: call from a worker thread)."""
+        metric = parse_spec(spec)
         with self._read_lock:
-            return service.compute(spec, self.tables())
+            tables = self.tables()
+            # Read before computing: the answer then reflects at least this version's data.
+            version = self.committer.writes
+            key = service.spec_key(metric, tables)
+            found = self.results.get(key, version)
+            if found is not None:
+                return found.model_copy(update={"cached": True})
+            result = service.compute(metric, tables)
+        self.results.put(key, version, result)
+        return result
 
     def explain(self, spec: MetricSpec | Mapping[str, Any]) -> str:
         """The SQL a spec compiles to."""

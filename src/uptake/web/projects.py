@@ -19,9 +19,12 @@ from uptake.web.project import Project
 class Projects:
     """Open projects by name, and the local tokens the CLI uses to reach them."""
 
-    def __init__(self, home: ServerHome, settings: Settings, url: str) -> None:
+    def __init__(
+        self, home: ServerHome, settings: Settings, url: str, result_cache_entries: int = 0
+    ) -> None:
         self.home = home
         self.settings = settings
+        self.result_cache_entries = result_cache_entries
         self.url = url
         self._open: dict[str, Project] = {}
         self._tokens: dict[str, str] = {}
@@ -36,7 +39,7 @@ class Projects:
             found = self._open.get(name)
             if found is None:
                 path = self.home.project_path(check_project_name(name))
-                found = Project(name, path, self.settings)
+                found = Project(name, path, self.settings, self.result_cache_entries)
                 token = secrets.token_urlsafe(32)
                 write_marker(path, ServerMarker(self.url, os.getpid(), name, token))
                 self._tokens[name] = token

@@ -28,7 +28,7 @@ class AppState:
             home=home,
             config=config,
             keys=KeyStore(home.keys_path),
-            projects=Projects(home, config.settings, config.url),
+            projects=Projects(home, config.settings, config.url, config.result_cache_entries),
             limiter=RateLimiter(config.rate_per_second, config.rate_burst),
         )
 

@@ -1,0 +1,58 @@
+"""Computed results kept per project while its data does not change.
+
+A dashboard asks the same questions again and again (every visit of a page, every reload, every
+user of the same link), and on ten million events one page's metrics take seconds to compute.
+A result depends only on the resolved spec, the definitions and the data, so an answer computed
+at data version `v` (the writer's count of writes so far) is exact for as long as the version is
+still `v`: the cache never serves a stale number, it just recomputes after every write. Bounded
+by entries (least recently used dropped first); results with many rows are not kept. Thread-safe.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+
+from uptake.result import Result
+
+DEFAULT_ENTRIES = 256
+# A result this long (a per-user listing) is cheap to recompute relative to the memory it holds.
+MAX_ROWS = 20_000
+
+
+class ResultCache:
+    """Results by (spec key, data version); `entries` = 0 keeps nothing."""
+
+    def __init__(self, entries: int = DEFAULT_ENTRIES, max_rows: int = MAX_ROWS) -> None:
+        self.entries = entries
+        self.max_rows = max_rows
+        self.hits = 0
+        self.misses = 0
+        self._lock = threading.Lock()
+        self._results: OrderedDict[str, tuple[int, Result]] = OrderedDict()
+
+    def get(self, key: str, version: int) -> Result | None:
+        """The result stored for `key` at data version `version`, else None."""
+        with self._lock:
+            found = self._results.get(key)
+            if found is None or found[0] != version:
+                self.misses += 1
+                return None
+            self._results.move_to_end(key)
+            self.hits += 1
+            return found[1]
+
+    def put(self, key: str, version: int, result: Result) -> None:
+        """Keep `result`, computed on data at version `version` (or newer)."""
+        if self.entries <= 0 or len(result.rows) > self.max_rows:
+            return
+        with self._lock:
+            self._results[key] = (version, result)
+            self._results.move_to_end(key)
+            while len(self._results) > self.entries:
+                self._results.popitem(last=False)
+
+    def __len__(self) -> int:
+        """How many results are held."""
+        with self._lock:
+            return len(self._results)
