@@ -20,6 +20,7 @@ from uptake.metrics.feature_adoption import FeatureAdoption
 from uptake.metrics.funnel import Funnel
 from uptake.metrics.lifecycle import Lifecycle
 from uptake.metrics.login_rate import LoginRate
+from uptake.metrics.paths import Paths
 from uptake.metrics.retention import Retention
 from uptake.metrics.returning_visitors import ReturningVisitors
 from uptake.metrics.satisfaction import Csat, Nps, TaskCompletion
@@ -40,6 +41,7 @@ SPECS: tuple[type[MetricSpec], ...] = (
     Lifecycle,
     LoginRate,
     Nps,
+    Paths,
     ProductAdoptionRate,
     RenewalRate,
     Retention,

@@ -13,7 +13,16 @@ from fastapi import FastAPI, Request
 from starlette.responses import RedirectResponse, Response
 
 from uptake.server.dashboard_users import DashboardUsers
-from uptake.web.pages import activity, assets, feature, features, home, login, overview
+from uptake.web.pages import (
+    activity,
+    assets,
+    feature,
+    features,
+    home,
+    login,
+    overview,
+    paths,
+)
 from uptake.web.pages.errors import LoginRequired, PageError, login_url
 from uptake.web.pages.render import render_error
 from uptake.web.pages.state import DashboardState
@@ -23,7 +32,13 @@ from uptake.web.state import AppState
 
 # Pages with a place in the navigation (or reached from one), in any order: `Page.order`
 # sorts them.
-PAGE_MODULES: tuple[ModuleType, ...] = (overview, features, feature, activity)
+PAGE_MODULES: tuple[ModuleType, ...] = (
+    overview,
+    features,
+    feature,
+    activity,
+    paths,
+)
 
 # Failed logins per client address: a burst of 10, then one every 6 seconds.
 FAILED_LOGIN_RATE = 1 / 6
