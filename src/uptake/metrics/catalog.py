@@ -15,7 +15,9 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 from uptake.errors import SpecError
 from uptake.metrics.account_kpis import ChurnRate, LeadConversion, RenewalRate
 from uptake.metrics.activity_kpi import ActivityKpi
+from uptake.metrics.adopter_categories import AdopterCategories
 from uptake.metrics.adoption_rate import AdoptionRate, ProductAdoptionRate
+from uptake.metrics.critical_mass import CriticalMass
 from uptake.metrics.feature_adoption import FeatureAdoption
 from uptake.metrics.funnel import Funnel
 from uptake.metrics.lifecycle import Lifecycle
@@ -32,8 +34,10 @@ from uptake.metrics.trends import Trend
 # One line per metric module; keep sorted by kind.
 SPECS: tuple[type[MetricSpec], ...] = (
     ActivityKpi,
+    AdopterCategories,
     AdoptionRate,
     ChurnRate,
+    CriticalMass,
     Csat,
     FeatureAdoption,
     Funnel,
