@@ -17,6 +17,7 @@ from uptake.metrics.account_kpis import ChurnRate, LeadConversion, RenewalRate
 from uptake.metrics.activity_kpi import ActivityKpi
 from uptake.metrics.adopter_categories import AdopterCategories
 from uptake.metrics.adoption_rate import AdoptionRate, ProductAdoptionRate
+from uptake.metrics.bass_forecast import BassForecast
 from uptake.metrics.critical_mass import CriticalMass
 from uptake.metrics.feature_adoption import FeatureAdoption
 from uptake.metrics.funnel import Funnel
@@ -36,6 +37,7 @@ SPECS: tuple[type[MetricSpec], ...] = (
     ActivityKpi,
     AdopterCategories,
     AdoptionRate,
+    BassForecast,
     ChurnRate,
     CriticalMass,
     Csat,

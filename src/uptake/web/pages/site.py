@@ -16,6 +16,7 @@ from uptake.server.dashboard_users import DashboardUsers
 from uptake.web.pages import (
     activity,
     assets,
+    diffusion,
     feature,
     features,
     home,
@@ -38,6 +39,7 @@ PAGE_MODULES: tuple[ModuleType, ...] = (
     feature,
     activity,
     paths,
+    diffusion,
 )
 
 # Failed logins per client address: a burst of 10, then one every 6 seconds.
