@@ -19,10 +19,12 @@ from uptake.web.pages import (
     diffusion,
     feature,
     features,
+    funnels,
     home,
     login,
     overview,
     paths,
+    retention,
 )
 from uptake.web.pages.errors import LoginRequired, PageError, login_url
 from uptake.web.pages.render import render_error
@@ -40,6 +42,8 @@ PAGE_MODULES: tuple[ModuleType, ...] = (
     activity,
     paths,
     diffusion,
+    retention,
+    funnels,
 )
 
 # Failed logins per client address: a burst of 10, then one every 6 seconds.
