@@ -14,6 +14,7 @@ from uptake.cli import (
     demo_command,
     import_command,
     init_command,
+    key_actions_command,
     keys_command,
     metrics_command,
     projects_command,
@@ -66,6 +67,7 @@ app.command("serve")(serve_command.serve)
 app.add_typer(projects_command.app, name="projects")
 app.add_typer(keys_command.app, name="keys")
 app.add_typer(users_command.app, name="users")
+app.add_typer(key_actions_command.app, name="key-actions")
 
 
 def main() -> None:

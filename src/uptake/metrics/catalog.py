@@ -21,6 +21,8 @@ from uptake.metrics.bass_forecast import BassForecast
 from uptake.metrics.critical_mass import CriticalMass
 from uptake.metrics.feature_adoption import FeatureAdoption
 from uptake.metrics.funnel import Funnel
+from uptake.metrics.key_action_discovery import KeyActionDiscovery
+from uptake.metrics.launch_impact import LaunchImpact
 from uptake.metrics.lifecycle import Lifecycle
 from uptake.metrics.login_rate import LoginRate
 from uptake.metrics.paths import Paths
@@ -43,6 +45,8 @@ SPECS: tuple[type[MetricSpec], ...] = (
     Csat,
     FeatureAdoption,
     Funnel,
+    KeyActionDiscovery,
+    LaunchImpact,
     LeadConversion,
     Lifecycle,
     LoginRate,

@@ -7,6 +7,7 @@ time per project, so reads never wait for commits and commits never wait for rea
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import threading
 from collections.abc import Callable, Mapping
@@ -16,12 +17,13 @@ from typing import Any, TypeVar
 import ibis
 
 from uptake import service
+from uptake.definitions import Definitions, load_definitions
 from uptake.metrics import MetricSpec, Tables, parse_spec
 from uptake.result import Result
 from uptake.settings import Settings
 from uptake.web.committer import GroupCommitter
 from uptake.web.result_cache import DEFAULT_ENTRIES, ResultCache
-from uptake.workspace import Workspace
+from uptake.workspace import DEFINITIONS_FILE, Workspace
 
 T = TypeVar("T")
 
@@ -52,6 +54,17 @@ class Project:
             else:
                 self._tables = self.workspace.tables()
         return self._tables
+
+    def reload_definitions(self) -> Definitions:
+        """Re-read uptake.toml after it changed on disk, for every query from now on; the new
+        definitions. DefinitionError (and the old definitions kept) when the file is invalid.
+        Compiled SQL and cached answers are keyed by the definitions, so no stale one can be
+        served. An `[engine]` change still needs a restart: the same tables are kept."""
+        definitions = load_definitions(self.path / DEFINITIONS_FILE)
+        with self._read_lock:
+            self._tables = dataclasses.replace(self.tables(), definitions=definitions)
+            self.workspace.definitions = definitions
+        return definitions
 
     def read(self, work: Callable[[Tables], T]) -> T:
         """Run `work(tables)` on the reader, one read at a time (blocking: call from a worker

@@ -17,6 +17,7 @@ from uptake.web.pages import (
     activity,
     assets,
     diffusion,
+    drivers,
     feature,
     features,
     funnels,
@@ -44,6 +45,7 @@ PAGE_MODULES: tuple[ModuleType, ...] = (
     diffusion,
     retention,
     funnels,
+    drivers,
 )
 
 # Failed logins per client address: a burst of 10, then one every 6 seconds.
