@@ -70,7 +70,7 @@ class RunningServer:
         """Base URL."""
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 60.0) -> None:
+    def start(self, timeout: float = 300.0) -> None:
         """Start the server and wait until /healthz answers."""
         command = [sys.executable, "-m", "uptake", "-q", "serve", "--home", str(self.home)]
         command += ["--port", str(self.port), *self.extra_args]
