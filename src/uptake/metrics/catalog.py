@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from uptake.errors import SpecError
 from uptake.metrics.account_kpis import ChurnRate, LeadConversion, RenewalRate
+from uptake.metrics.account_usage import AccountUsage
 from uptake.metrics.activity_kpi import ActivityKpi
 from uptake.metrics.adopter_categories import AdopterCategories
 from uptake.metrics.adoption_rate import AdoptionRate, ProductAdoptionRate
@@ -33,9 +34,12 @@ from uptake.metrics.spec import MetricSpec
 from uptake.metrics.stickiness import Stickiness, StickinessRatio
 from uptake.metrics.time_to import TimeTo
 from uptake.metrics.trends import Trend
+from uptake.metrics.user_directory import UserSearch
+from uptake.metrics.user_timeline import UserResponses, UserTimeline
 
 # One line per metric module; keep sorted by kind.
 SPECS: tuple[type[MetricSpec], ...] = (
+    AccountUsage,
     ActivityKpi,
     AdopterCategories,
     AdoptionRate,
@@ -61,6 +65,9 @@ SPECS: tuple[type[MetricSpec], ...] = (
     TaskCompletion,
     TimeTo,
     Trend,
+    UserResponses,
+    UserSearch,
+    UserTimeline,
 )
 
 _BY_KIND: dict[str, type[MetricSpec]] = {spec.model_fields["kind"].default: spec for spec in SPECS}

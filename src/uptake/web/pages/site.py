@@ -14,6 +14,8 @@ from starlette.responses import RedirectResponse, Response
 
 from uptake.server.dashboard_users import DashboardUsers
 from uptake.web.pages import (
+    account,
+    accounts,
     activity,
     assets,
     diffusion,
@@ -26,6 +28,9 @@ from uptake.web.pages import (
     overview,
     paths,
     retention,
+    satisfaction,
+    user,
+    users,
 )
 from uptake.web.pages.errors import LoginRequired, PageError, login_url
 from uptake.web.pages.render import render_error
@@ -46,6 +51,11 @@ PAGE_MODULES: tuple[ModuleType, ...] = (
     retention,
     funnels,
     drivers,
+    accounts,
+    account,
+    users,
+    user,
+    satisfaction,
 )
 
 # Failed logins per client address: a burst of 10, then one every 6 seconds.
