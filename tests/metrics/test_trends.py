@@ -145,3 +145,15 @@ def test_monday_weeks_move_the_buckets(run):
         (date(8), 4),
         (date(15), 1),
     ]
+
+
+def test_filters_on_the_own_ids_match_people_and_accounts_seen_only_on_events(run):
+    # cat has no profile and globex no account row: both are known from cat's events alone.
+    # cat's events: 3 on day 9 (week 2). Before, a user.user_id filter read the users table
+    # and found nobody.
+    by_user = {"property": "user.user_id", "op": "eq", "value": "cat"}
+    by_account = {"property": "account.account_id", "op": "eq", "value": "globex"}
+    for spec_filter in (by_user, by_account):
+        spec = {"kind": "trend", "measure": "total", "filters": [spec_filter], **WEEKS}
+        result = run(STORY, spec)
+        assert values(result, "period", "value") == [(date(0), 0), (date(7), 3), (date(14), 0)]

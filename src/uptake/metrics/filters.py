@@ -140,10 +140,16 @@ def event_property(events: ibis.Table, key: str) -> ir.Value:
 
 def entity_filters(rows: ibis.Table, filters: list[Filter], tables: Tables) -> ibis.Table:
     """Keep rows whose user (`user_id`) / account (`account_id`) passes the user.* / account.*
-    filters; event filters are not applied here."""
+    filters; event filters are not applied here. `user.user_id` and `account.account_id` are
+    compared with the rows' own ids, so a person or an account seen only on events (no profile
+    yet) still matches them."""
     for f in filters:
         key = f.key
-        if f.namespace == "user" and key is not None:
+        if f.namespace == "user" and key == "user_id":
+            rows = rows.filter(compare(rows.user_id, f))
+        elif f.namespace == "account" and key == "account_id":
+            rows = rows.filter(compare(rows.account_id, f))
+        elif f.namespace == "user" and key is not None:
             users = tables.users
             ids = users.filter(compare(user_property(users, key), f)).user_id
             # A user with no profile has no properties: only negative filters can match.
