@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from uptake.definitions.filter import Filter, FilterOp
+from uptake.definitions.journey import Criterion, Journey, Stage
 from uptake.definitions.workspace_file import (
     Activity,
     Definitions,
@@ -19,15 +20,18 @@ from uptake.definitions.workspace_file import (
 
 __all__ = [
     "Activity",
+    "Criterion",
     "Definitions",
     "Engine",
     "EventSelector",
     "Feature",
     "Filter",
     "FilterOp",
+    "Journey",
     "KeyAction",
     "Kpi",
     "Seats",
+    "Stage",
     "ValueMoment",
     "load_definitions",
     "parse_definitions",

@@ -11,6 +11,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from uptake.definitions.filter import Filter
+from uptake.definitions.journey import Journey, check_references
 from uptake.errors import DefinitionError
 
 EVENT_PATTERN = re.compile(r"^[^\s].*$")
@@ -112,6 +113,7 @@ class Definitions(_Frozen):
     key_actions: list[KeyAction] = Field(default_factory=list)
     value_moment: ValueMoment | None = None
     kpis: list[Kpi] = Field(default_factory=list)
+    journeys: list[Journey] = Field(default_factory=list)
     engine: Engine | None = None
 
     @model_validator(mode="after")
@@ -120,12 +122,19 @@ class Definitions(_Frozen):
             ("feature", self.features),
             ("key action", self.key_actions),
             ("kpi", self.kpis),
+            ("journey", self.journeys),
         ):
             seen: set[str] = set()
             for item in items:
                 if item.name in seen:
                     raise ValueError(f"{label} name {item.name!r} is defined twice")
                 seen.add(item.name)
+        check_references(
+            self.journeys,
+            [f.name for f in self.features],
+            [k.name for k in self.key_actions],
+            self.value_moment is not None,
+        )
         return self
 
     def feature(self, name: str) -> Feature:
@@ -143,6 +152,13 @@ class Definitions(_Frozen):
         raise KeyError(
             f"unknown key action {name!r}; defined: {[k.name for k in self.key_actions]}"
         )
+
+    def journey(self, name: str) -> Journey:
+        """The journey called `name`; raises KeyError listing the known ones."""
+        for j in self.journeys:
+            if j.name == name:
+                return j
+        raise KeyError(f"unknown journey {name!r}; defined: {[j.name for j in self.journeys]}")
 
     def kpi(self, name: str) -> Kpi:
         """The KPI called `name`; raises KeyError listing the known ones."""

@@ -33,6 +33,31 @@ _KPIS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("Deals won", ("opportunity_won",), "Opportunities won"),
 )
 
+# Journeys from the two templates (docs/workspace.md, "Journeys"): the adoption process per
+# user over the features, key actions and value moment above; the customer life cycle per
+# account over signups, start and renewal dates.
+_JOURNEYS = [
+    "",
+    "[[journeys]]",
+    'name = "Adoption"',
+    'template = "adoption"',
+    'description = "Awareness to adoption of the CRM (Beal & Bohlen; Rogers)"',
+    "",
+    "[[journeys]]",
+    'name = "Customer journey"',
+    'unit = "account"',
+    'template = "customer"',
+    'description = "Reach to loyalty of the customer accounts (Cutler & Sterne)"',
+    "",
+    "# The demo's renewal dates are all still ahead (renewal_at is the next renewal), so the",
+    "# template's Loyalty (renewed, not churned) would stay empty: here it is lasting value,",
+    "# 5 deals won after Retention.",
+    "[[journeys.stages]]",
+    'name = "Loyalty"',
+    'description = "Kept getting value: 5 deals won after Retention."',
+    "criteria = [{ value_moment = true, min_count = 5, after_previous_days = 0 }]",
+]
+
 
 def _q(text: str) -> str:
     """A TOML basic string (JSON's escapes are valid TOML for these texts)."""
@@ -105,7 +130,7 @@ def definitions_toml(scn: Scenario) -> str:
             f"events = {_list(events)}",
             f"description = {_q(description)}",
         ]
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + _JOURNEYS) + "\n"
 
 
 def story_manifest(scn: Scenario) -> dict[str, Any]:

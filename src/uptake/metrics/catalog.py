@@ -22,6 +22,8 @@ from uptake.metrics.bass_forecast import BassForecast
 from uptake.metrics.critical_mass import CriticalMass
 from uptake.metrics.feature_adoption import FeatureAdoption
 from uptake.metrics.funnel import Funnel
+from uptake.metrics.journey_funnel import JourneyFunnel
+from uptake.metrics.journey_members import JourneyMembers
 from uptake.metrics.key_action_discovery import KeyActionDiscovery
 from uptake.metrics.launch_impact import LaunchImpact
 from uptake.metrics.lifecycle import Lifecycle
@@ -49,6 +51,8 @@ SPECS: tuple[type[MetricSpec], ...] = (
     Csat,
     FeatureAdoption,
     Funnel,
+    JourneyFunnel,
+    JourneyMembers,
     KeyActionDiscovery,
     LaunchImpact,
     LeadConversion,
