@@ -151,7 +151,7 @@ BUILDER_VIEWS: dict[str, list[str]] = {
     "funnels": [
         urlencode([("step", e) for e in ("login", "opportunity_created", "opportunity_won")])
     ],
-    "paths": [urlencode({"event": "login"})],
+    "paths": [urlencode({"anchor": "login"})],
 }
 
 
