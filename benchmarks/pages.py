@@ -75,8 +75,11 @@ def say(text: str) -> None:
 def prepare_home(events: int) -> Path:
     """The server home with the demo project and a dashboard user (generated once)."""
     from uptake.demo import generate
+    from uptake.demo.manifest import definitions_toml
+    from uptake.demo.scenario import build_scenario
     from uptake.server.dashboard_users import DashboardUsers
     from uptake.server.home import ServerHome
+    from uptake.workspace import DEFINITIONS_FILE
 
     home = ROOT / "bench-data" / f"pages-{events}"
     project = home / "projects" / PROJECT
@@ -89,6 +92,11 @@ def prepare_home(events: int) -> Path:
         project.parent.mkdir(parents=True, exist_ok=True)
         generate(project, seed=SEED, end=END, events=events, force=True)
         say(f"generated in {time.perf_counter() - started:.0f} s")
+    else:
+        # The data depends only on the seed; the definitions follow the code (a page added
+        # since, such as Journeys, needs its own).
+        scenario = build_scenario(seed=SEED, end=END, events=events)
+        (project / DEFINITIONS_FILE).write_text(definitions_toml(scenario), "utf-8")
     ServerHome(home)  # creates server.sqlite beside the projects when missing
     DashboardUsers(ServerHome(home).keys_path).create(USER, PASSWORD, replace=True)
     return home

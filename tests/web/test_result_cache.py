@@ -41,16 +41,33 @@ def test_an_answer_is_served_only_at_the_version_it_was_computed_at() -> None:
 
 
 def test_the_least_recently_used_answer_goes_first_and_long_ones_are_not_kept() -> None:
-    cache = ResultCache(entries=2, max_rows=3)
+    cache = ResultCache(entries=2, max_rows=12)
     cache.put("a", 0, result())
     cache.put("b", 0, result())
     assert cache.get("a", 0) is not None  # a is now the most recent
     cache.put("c", 0, result())
     assert cache.get("b", 0) is None
     assert cache.get("a", 0) is not None and cache.get("c", 0) is not None
+    # Longer than a quarter of the 12-row budget: never kept.
     cache.put("long", 0, result(rows=4))
     assert cache.get("long", 0) is None
     assert len(cache) == 2
+
+
+def test_the_rows_held_together_stay_within_the_budget() -> None:
+    cache = ResultCache(entries=10, max_rows=12)
+    for name in ("a", "b", "c", "d"):
+        cache.put(name, 0, result(rows=3))
+    # 4 x 3 = 12 rows: all fit. One more 3-row answer drops the least recently used (a).
+    cache.put("e", 0, result(rows=3))
+    assert cache.get("a", 0) is None
+    assert all(cache.get(k, 0) is not None for k in ("b", "c", "d", "e"))
+    # Replacing an answer counts its rows once: b again at 1 row frees room for nothing else
+    # to be dropped.
+    cache.put("b", 1, result(rows=1))
+    cache.put("f", 0, result(rows=2))
+    assert all(cache.get(k, 0) is not None for k in ("c", "d", "e", "f"))
+    assert cache.get("b", 1) is not None
     nothing = ResultCache(entries=0)
     nothing.put("a", 0, result())
     assert nothing.get("a", 0) is None

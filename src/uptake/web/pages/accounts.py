@@ -104,7 +104,8 @@ def accounts_table(view: View, result: Result) -> TableView:
         rows=rows,
     )
     change = [c.key for c in columns].index("active_users_change")
-    for cells, row in zip(table.rows, rows, strict=True):
+    # The table may show fewer rows than the result (MAX_SHOWN_ROWS).
+    for cells, row in zip(table.rows, rows, strict=False):
         value = row["active_users_change"]
         cells[change] = Cell(change_text(value), cells[change].sort)
     return dataclasses.replace(table, empty="No accounts match these filters.")

@@ -165,7 +165,8 @@ def _ranking(view: View, content: DriversContent) -> None:
         for action in view.project.workspace.definitions.key_actions
         for event in action.events
     }
-    for row, cells in zip(result.rows, content.ranking_table.rows, strict=True):
+    # The table may show fewer rows than the result (MAX_SHOWN_ROWS).
+    for row, cells in zip(result.rows, content.ranking_table.rows, strict=False):
         lift, low, high = row["lift"], row["lift_low"], row["lift_high"]
         interval = "—" if low is None else f"{_signed_points(low)} to {_signed_points(high)}"
         extra = [

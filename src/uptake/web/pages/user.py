@@ -5,7 +5,7 @@ their events per period, their timeline of events newest first (paged: "older ev
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -157,9 +157,7 @@ def _timeline(
     title = "Timeline, newest first" if before is None else f"Timeline, before {when(before)}"
     table = table_view("timeline", title, result, columns, view.csv_url("timeline"), rows=shown)
     empty = "No older events in this range." if before else "No events in this range."
-    content.timeline = TableView(
-        table.name, table.title, table.columns, table.rows, table.csv_url, empty
-    )
+    content.timeline = replace(table, empty=empty)
     if before is not None:
         content.before = str(when(before))
         content.newest_url = view.url()
@@ -188,10 +186,7 @@ def _answers(view: View, content: UserContent, user_id: str) -> None:
     table = table_view(
         "answers", "Survey answers", computed.result, columns, view.csv_url("answers"), rows=shown
     )
-    content.answers = TableView(
-        table.name, table.title, table.columns, table.rows, table.csv_url,
-        "No survey answers in this range.",
-    )  # fmt: skip
+    content.answers = replace(table, empty="No survey answers in this range.")
 
 
 def build(view: View, user_id: str, before: dt.datetime | None, before_id: str) -> UserContent:

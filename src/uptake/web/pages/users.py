@@ -62,7 +62,8 @@ def link_column(table: TableView, key: str, hrefs: list[str | None]) -> TableVie
     """The table with the cells of column `key` linked, row by row."""
     index = [c.key for c in table.columns].index(key)
     rows = []
-    for row, href in zip(table.rows, hrefs, strict=True):
+    # The table may show fewer rows than the result (MAX_SHOWN_ROWS).
+    for row, href in zip(table.rows, hrefs, strict=False):
         cells = list(row)
         cells[index] = Cell(cells[index].text, cells[index].sort, href)
         rows.append(cells)
