@@ -182,11 +182,14 @@ def test_search_by_name(ada: httpx.Client) -> None:
 
 def test_the_unit_is_always_the_account(ada: httpx.Client) -> None:
     page = ada.get(f"/projects/acme/accounts?{RANGE}&unit=user").text
-    # Whatever the URL says, the page counts accounts and says so; its stylesheet hides the
-    # unit control.
+    # Whatever the URL says, the page counts accounts and says so; the filter bar has no unit
+    # control (Page.units is accounts only).
     assert "2026-01-04 to 2026-01-17 · per account" in page
-    assert re.search(r'href="/static/accounts\.css\?v=[0-9a-f]{12}"', page)
+    assert 'id="f-unit"' not in page
     assert len(cells(page, "accounts")) == 3
+    # The navigation leaves the pin behind: Activity opens with its own default (users).
+    assert 'href="/projects/acme/activity?from=2026-01-04&amp;to=2026-01-17"' in page
+    assert 'id="f-unit"' in ada.get(f"/projects/acme/activity?{RANGE}").text
 
 
 def test_a_user_segment_counts_only_those_users(ada: httpx.Client) -> None:
@@ -315,3 +318,13 @@ def test_a_project_without_events_says_how_to_send_them(ada: httpx.Client) -> No
     page = ada.get("/projects/fresh/accounts").text
     assert "No data yet" in page
     assert "uptake keys create --project fresh --kind write" in page
+
+
+def test_an_account_page_marks_accounts_in_the_navigation(ada: httpx.Client) -> None:
+    page = ada.get(f"/projects/acme/accounts/a1?{RANGE}").text
+    # Reached from Accounts, not listed itself: the navigation says where it belongs, and the
+    # project picker would open Accounts in another project.
+    assert re.search(
+        r'<a href="/projects/acme/accounts\?[^"]*" aria-current="page">Accounts</a>', page
+    )
+    assert '<input type="hidden" name="page" value="accounts">' in page

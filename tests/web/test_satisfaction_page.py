@@ -134,9 +134,9 @@ def test_surveys_with_other_names_can_be_chosen(ada: httpx.Client) -> None:
 
 def test_count_per_account_still_counts_people(ada: httpx.Client) -> None:
     page = ada.get(f"{PAGE}?{WEEKS}&unit=account").text
-    # The unit is pinned (the filter bar's unit control is hidden by people.css).
+    # The unit is pinned: the filter bar has no unit control (Page.units is users only).
     assert "2026-01-04 to 2026-01-17 · per user" in page
-    assert 'href="/static/people.css?v=' in page
+    assert 'id="f-unit"' not in page
     assert table(ada, "nps", WEEKS + "&unit=account") == table(ada, "nps")
 
 

@@ -15,7 +15,7 @@ from ibis.backends.duckdb import Backend as DuckDBBackend
 
 from uptake.errors import WorkspaceError
 from uptake.settings import Settings
-from uptake.store.schema import DDL, SCHEMA_VERSION
+from uptake.store.schema import DDL, MESSAGE_DAY, MESSAGE_KEY, SCHEMA_VERSION
 
 _LOCK_PID = re.compile(r"PID (\d+)")
 
@@ -80,6 +80,23 @@ class Store:
             "INSERT INTO meta VALUES ('schema_version', ?) ON CONFLICT DO NOTHING",
             [SCHEMA_VERSION],
         )
+        found = self.con.execute(
+            'SELECT "value" FROM meta WHERE "key" = \'schema_version\''
+        ).fetchone()
+        if found is not None and found[0] == "1":
+            self._upgrade_from_1()
+
+    def _upgrade_from_1(self) -> None:
+        """Version 2 added `message_keys`: fill it from the stored events, once (about 1 s per
+        10M events)."""
+        with self.transaction() as con:
+            con.execute(
+                f"INSERT INTO message_keys SELECT {MESSAGE_DAY}, {MESSAGE_KEY} FROM events "
+                'ORDER BY "day"'
+            )
+            con.execute(
+                'UPDATE meta SET "value" = ? WHERE "key" = \'schema_version\'', [SCHEMA_VERSION]
+            )
 
     @property
     def backend(self) -> DuckDBBackend:

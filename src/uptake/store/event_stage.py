@@ -3,8 +3,11 @@ inserts the new ones and updates the rollups, so a failed import leaves nothing 
 
 Dedupe key: `message_id` within the UTC day of the event's timestamp (the same scope as
 PostHog's ReplacingMergeTree key). A retry repeats the payload, timestamp included, so it is
-caught; the day scope lets the check prune the events table by time instead of scanning it all
-(measured: 8 ms instead of 465 ms for 1,000 rows against 19M events).
+caught; the day scope lets the check prune by time instead of scanning everything (measured:
+8 ms instead of 465 ms for 1,000 rows against 19M events). The check reads the narrow
+`message_keys` table (a day and a 64-bit hash per stored event), not the message ids in
+`events`: on a day that already holds millions of events, reading their ids cost most of a
+commit. Only when a hash matches (a retry, or a collision) is `events` itself consulted.
 
 The common case (no duplicates, every event carrying its account) takes a fast path: the stage
 goes straight into `events`; duplicates or missing accounts first build a cleaned copy.
@@ -19,7 +22,7 @@ import pyarrow as pa
 
 from uptake.store.database import Store
 from uptake.store.properties_json import as_json_properties
-from uptake.store.schema import CANONICAL_SCHEMAS
+from uptake.store.schema import CANONICAL_SCHEMAS, MESSAGE_DAY, MESSAGE_KEY
 
 EVENT_COLUMNS = tuple(CANONICAL_SCHEMAS["events"].names)
 _COLS = ", ".join(f'"{c}"' for c in EVENT_COLUMNS)
@@ -97,19 +100,21 @@ class EventStage:
             self.discard()
             return CommitStats(staged=0, inserted=0)
         lo, hi, repeated = row
-        window = 'e."timestamp" >= ? AND e."timestamp" < CAST(? AS DATE) + INTERVAL 1 DAY'
-        stored = con.execute(
-            f"SELECT count(*) FROM {self.name} AS s WHERE EXISTS (SELECT 1 FROM events AS e "
-            f'WHERE e.message_id = s.message_id AND CAST(e."timestamp" AS DATE) = '
-            f'CAST(s."timestamp" AS DATE) AND {window})',
+        candidates = con.execute(
+            f"SELECT count(*) FROM {self.name} AS s WHERE EXISTS (SELECT 1 FROM message_keys "
+            f'AS k WHERE k."day" BETWEEN ? AND ? AND k."day" = CAST(s."timestamp" AS DATE) '
+            f'AND k."key" = md5_number_lower(s.message_id))',
             [lo, hi],
         ).fetchone()
+        # A matching key may be a stored event (a retry) or a collision: the cleaned copy below
+        # checks those against `events` itself, in its one pass over the days' message ids.
+        maybe_stored = bool(candidates and candidates[0])
         accounts_known = self.missing_accounts > 0 and bool(
             con.execute("SELECT count(*) FROM users WHERE account_id IS NOT NULL").fetchone()[0]  # type: ignore[index]
         )
         source = self.name
-        if repeated or (stored and stored[0]) or accounts_known:
-            source = self._cleaned(repeated > 0, bool(stored and stored[0]), accounts_known, lo, hi)
+        if repeated or maybe_stored or accounts_known:
+            source = self._cleaned(repeated > 0, maybe_stored, accounts_known, lo, hi)
         counted = con.execute(f"SELECT count(*) FROM {source}").fetchone()
         inserted = int(counted[0]) if counted else 0
         if inserted:
@@ -117,6 +122,10 @@ class EventStage:
             # dedupe window of later commits).
             con.execute(
                 f'INSERT INTO events ({_COLS}) SELECT {_COLS} FROM {source} ORDER BY "timestamp"'
+            )
+            con.execute(
+                f"INSERT INTO message_keys SELECT {MESSAGE_DAY}, {MESSAGE_KEY} FROM {source} "
+                'ORDER BY "day"'
             )
             self._update_rollups(source)
         if source != self.name:

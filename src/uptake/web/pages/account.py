@@ -31,6 +31,7 @@ PAGE = Page(
     periods=("day", "week", "month"),
     default_period="week",
     nav=False,
+    units=("account",),
 )
 router = APIRouter(include_in_schema=False)
 

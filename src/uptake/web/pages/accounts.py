@@ -20,7 +20,7 @@ from uptake.web.pages.page import Page
 from uptake.web.pages.tables import Cell, ColumnView, TableView, table_view
 from uptake.web.pages.view import Computed, View, open_view, respond
 
-PAGE = Page("accounts", "Accounts", "/accounts", order=60)
+PAGE = Page("accounts", "Accounts", "/accounts", order=60, units=("account",))
 router = APIRouter(include_in_schema=False)
 
 # Longest search text kept (a name filter, not a document).

@@ -15,7 +15,6 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from uptake.definitions import Feature
-from uptake.metrics.catalog import kinds
 from uptake.result import Result
 from uptake.web.pages.charts import PALETTE, Chart
 from uptake.web.pages.page import Page
@@ -225,16 +224,15 @@ def _curve_section(view: View, content: DiffusionContent, who: str) -> None:
         return
     result = bass.result
     critical: float | None = None
-    if "critical_mass" in kinds():
-        mass = view.compute(f.spec("critical_mass", **content.form.spec()))
-        content.tables["critical_mass"] = mass
-        if mass.result is not None:
-            share, population = (
-                mass.result.summary.get("share"),
-                mass.result.summary.get("population"),
-            )
-            if share is not None and population is not None:
-                critical = float(share) * float(population)
+    mass = view.compute(f.spec("critical_mass", **content.form.spec()))
+    content.tables["critical_mass"] = mass
+    if mass.result is not None:
+        share, population = (
+            mass.result.summary.get("share"),
+            mass.result.summary.get("population"),
+        )
+        if share is not None and population is not None:
+            critical = float(share) * float(population)
     content.curve = s_curve(result, who, critical)
     s = result.summary
     content.status = str(s.get("status"))
@@ -275,11 +273,6 @@ def _curve_section(view: View, content: DiffusionContent, who: str) -> None:
 
 
 def _category_section(view: View, content: DiffusionContent, who: str) -> None:
-    if "adopter_categories" not in kinds():
-        content.problems["categories"] = (
-            "Adopter categories (Rogers) are not available in this version of uptake."
-        )
-        return
     f = view.filters
     spec = content.form.spec()
     categories = view.compute(f.spec("adopter_categories", output="categories", **spec))

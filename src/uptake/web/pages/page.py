@@ -4,9 +4,12 @@ and which filter-bar controls it offers."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 from urllib.parse import quote
 
 from uptake.metrics.periods import Period
+
+Unit = Literal["user", "account"]
 
 
 def project_url(project: str, path: str = "") -> str:
@@ -19,8 +22,9 @@ class Page:
     """One entry of the left navigation.
 
     `periods` are the periods the filter bar offers on this page (none: the page shows whole
-    ranges and has no period control); `nav` is False for pages reached from another page
-    (a feature's page) rather than from the navigation.
+    ranges and has no period control); `units` what it can count (one: the page always counts
+    that, and the filter bar has no unit control); `nav` is False for pages reached from
+    another page (a feature's page) rather than from the navigation.
     """
 
     key: str
@@ -30,6 +34,7 @@ class Page:
     periods: tuple[Period, ...] = ()
     default_period: Period | None = None
     nav: bool = True
+    units: tuple[Unit, ...] = ("user", "account")
 
     def url(self, project: str) -> str:
         """This page's URL for `project` (without a query string)."""

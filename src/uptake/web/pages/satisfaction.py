@@ -20,7 +20,7 @@ from uptake.web.pages.view import Computed, View, open_view, respond
 
 PAGE = Page(
     "satisfaction", "Satisfaction", "/satisfaction", order=70, periods=("week", "month"),
-    default_period="month",
+    default_period="month", units=("user",),
 )  # fmt: skip
 router = APIRouter(include_in_schema=False)
 

@@ -28,6 +28,7 @@ PAGE = Page(
     periods=("day", "week", "month"),
     default_period="week",
     nav=False,
+    units=("user",),
 )
 router = APIRouter(include_in_schema=False)
 

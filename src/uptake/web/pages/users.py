@@ -16,7 +16,7 @@ from uptake.web.pages.page import Page
 from uptake.web.pages.tables import Cell, ColumnView, TableView, table_view
 from uptake.web.pages.view import Computed, View, open_view, respond
 
-PAGE = Page("users", "Users", "/users", order=62)
+PAGE = Page("users", "Users", "/users", order=62, units=("user",))
 router = APIRouter(include_in_schema=False)
 
 # Trait columns shown at most (the first user traits of the project, by name); search still

@@ -107,6 +107,10 @@ class View:
         if not same and self.filters.period not in target.periods and "period" not in changes:
             # A period the other page does not offer would only be an error there.
             changes["period"] = None
+        if not same and len(self.page.units) < len(target.units) and "unit" not in changes:
+            # This page pinned its one unit: a page that lets people choose starts from its
+            # own default, not from the pin.
+            changes["unit"] = None
         params = dict(self.extra) if same else {}
         params.update({k: v for k, v in changes.items() if v is not None and k not in PARAMS})
         query = self.filters.query(**{k: v for k, v in changes.items() if k in PARAMS})
