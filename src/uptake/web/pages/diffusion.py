@@ -22,7 +22,7 @@ from uptake.web.pages.tables import ColumnView, TableView, table_view
 from uptake.web.pages.view import Computed, View, open_view, respond
 
 PAGE = Page(
-    "diffusion", "Diffusion", "/diffusion", order=45, periods=("week", "month"),
+    "diffusion", "Diffusion", "/diffusion", order=48, periods=("week", "month"),
     default_period="week",
 )  # fmt: skip
 router = APIRouter(include_in_schema=False)

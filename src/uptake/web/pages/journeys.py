@@ -20,7 +20,7 @@ from uptake.web.pages.page import Page
 from uptake.web.pages.tables import ColumnView, TableView, table_view
 from uptake.web.pages.view import Computed, View, open_view, respond
 
-PAGE = Page("journeys", "Journeys", "/journeys", order=55)
+PAGE = Page("journeys", "Journeys", "/journeys", order=47)
 router = APIRouter(include_in_schema=False)
 
 DEFAULT_STALLED_DAYS = 14

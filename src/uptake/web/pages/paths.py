@@ -25,7 +25,7 @@ from uptake.web.pages.page import Page
 from uptake.web.pages.tables import ColumnView, TableView, table_view
 from uptake.web.pages.view import Computed, View, open_view, respond
 
-PAGE = Page("paths", "Paths", "/paths", order=65)
+PAGE = Page("paths", "Paths", "/paths", order=46)
 router = APIRouter(include_in_schema=False)
 
 FEATURE_PREFIX = "feature:"
